@@ -1,0 +1,61 @@
+"""consent-service: a self-hosted consent-management platform."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"],
+                template_folder="admin/templates", static_folder="admin/static",
+                static_url_path="/admin/static")
+    app.config.update(settings)
+    app.config.setdefault("LOADER_BUNDLE", str(ROOT / "banner_js" / "dist" / "loader.min.js"))
+    app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    from . import errors, models  # noqa: F401  (models register their tables)
+    from .extensions import api, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"],
+                     render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    api.init_app(app)
+
+    from .api import loader, public
+
+    api.register_blueprint(public.blp)
+    api.register_blueprint(public.health_blp)
+    csrf.exempt(public.blp)
+    csrf.exempt(public.health_blp)
+    app.register_blueprint(loader.bp)
+    from . import cli
+
+    cli.init_app(app)
+    errors.register(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets readers run beside the one writer; FULL sync makes a 2xx durable.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()

@@ -1,0 +1,151 @@
+"""Public API: what a site's visitors' browsers call (config, consents, receipts)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import text
+
+from ..extensions import db, limiter
+from ..schemas.public import (
+    ConsentIn,
+    ErrorOut,
+    HealthOut,
+    ReceiptOut,
+    ReceiptQuery,
+    ReceiptRecord,
+    SiteConfigOut,
+)
+from ..services import consents
+from ..services.errors import NotFound, ServiceError
+from ..services.siteconfig import get_config
+from ..services.sites import get_site
+from . import cors
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1",
+                description="Consent configuration and consent events")
+health_blp = Blueprint("health", __name__, description="Liveness")
+
+JSON_TYPES = ("application/json", "text/plain")  # text/plain: navigator.sendBeacon bodies
+CONFIG_MAX_AGE = 60
+
+
+def api_base() -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return f"{base}/api/v1"
+
+
+def site_limit_key() -> str:
+    return "site:" + str((request.view_args or {}).get("site_key", ""))
+
+
+@blp.before_request
+def _limit_consent_body():
+    if request.method == "POST" and request.endpoint == "public.Consents":
+        request.max_content_length = current_app.config["CONSENT_MAX_BODY"]
+        if request.content_length and request.content_length > request.max_content_length:
+            from werkzeug.exceptions import RequestEntityTooLarge
+
+            raise RequestEntityTooLarge("The body is larger than 16 KiB")
+        if request.mimetype not in JSON_TYPES:
+            from werkzeug.exceptions import UnsupportedMediaType
+
+            raise UnsupportedMediaType("Send the consent event as application/json")
+        if request.mimetype == "text/plain":
+            # Parsed as JSON all the same; the parsed content type is cached, so reset it.
+            request.environ["CONTENT_TYPE"] = "application/json"
+            request.__dict__.pop("_parsed_content_type", None)
+
+
+@blp.after_request
+def _cors(resp):
+    site_key = (request.view_args or {}).get("site_key")
+    if site_key is None:
+        return resp
+    origins = getattr(g, "site_origins", None)
+    if origins is None:
+        try:
+            origins = get_config(site_key).allowed_origins
+        except ServiceError:
+            origins = ()
+    methods = "POST, OPTIONS" if request.endpoint == "public.Consents" else "GET, OPTIONS"
+    return cors.apply(resp, origins, methods)
+
+
+@blp.route("/sites/<string:site_key>/config")
+class SiteConfig(MethodView):
+    @blp.response(200, SiteConfigOut)
+    @blp.alt_response(304, description="Not modified (ETag matched)")
+    @blp.alt_response(404, schema=ErrorOut, description="Unknown site or nothing published")
+    def get(self, site_key):
+        """The site's current published policy, as the banner needs it."""
+        config = get_config(site_key)
+        g.site_origins = config.allowed_origins
+        if config.payload is None:
+            raise NotFound("The site has no published policy yet")
+        body, etag = config.render(api_base())
+        resp = current_app.response_class(body, mimetype="application/json")
+        resp.set_etag(etag)
+        resp.cache_control.public = True
+        resp.cache_control.max_age = CONFIG_MAX_AGE
+        return resp.make_conditional(request)
+
+
+@blp.route("/sites/<string:site_key>/consents")
+class Consents(MethodView):
+    decorators = [
+        limiter.limit(lambda: current_app.config["RATELIMIT_CONSENTS"], methods=["POST"]),
+        limiter.limit(lambda: current_app.config["RATELIMIT_SITE"], methods=["POST"],
+                      key_func=site_limit_key),
+    ]
+
+    @blp.arguments(ConsentIn)
+    @blp.response(201, ReceiptOut)
+    @blp.alt_response(200, schema=ReceiptOut, description="Seen before: the same receipt")
+    @blp.alt_response(404, schema=ErrorOut, description="Unknown site")
+    @blp.alt_response(413, schema=ErrorOut, description="Body over 16 KiB")
+    @blp.alt_response(415, schema=ErrorOut, description="Not JSON")
+    @blp.alt_response(429, schema=ErrorOut, description="Rate limited")
+    def post(self, data, site_key):
+        """Record one consent choice; idempotent on event_id."""
+        site = get_site(site_key)
+        g.site_origins = tuple(site.allowed_origins)
+        cfg = current_app.config
+        event, created = consents.record(
+            site, data, remote_addr=request.remote_addr,
+            user_agent=request.headers.get("User-Agent"),
+            ip_mode=cfg["IP_MODE"], secret=cfg["SECRET_KEY"],
+        )
+        body = {
+            "receipt_id": event.receipt_id,
+            "receipt": consents.sign_receipt(event, site_key, cfg["SECRET_KEY"]),
+            "recorded_at": consents.iso(event.recorded_at),
+            "seq": event.seq,
+        }
+        return body, (201 if created else 200)
+
+
+@blp.route("/receipts/<string:receipt_id>")
+class Receipt(MethodView):
+    @blp.arguments(ReceiptQuery, location="query")
+    @blp.response(200, ReceiptRecord)
+    @blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
+    def get(self, query, receipt_id):
+        """One stored consent event, for whoever holds its signed receipt token."""
+        event, site = consents.get_receipt(receipt_id, query["token"],
+                                           current_app.config["SECRET_KEY"])
+        return consents.receipt_record(event, site)
+
+
+@health_blp.route("/healthz")
+class Health(MethodView):
+    @health_blp.response(200, HealthOut)
+    @health_blp.alt_response(503, schema=ErrorOut, description="Database unreachable")
+    def get(self):
+        """The service answers and its database is reachable."""
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        return {"status": "ok", "database": "ok"}
+
+

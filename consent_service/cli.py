@@ -1,0 +1,107 @@
+"""The `consent-service` command: Flask's CLI group plus our commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def cli():
+    """consent-service: consent management for sites that mean it."""
+
+
+def init_app(app) -> None:
+    """Our commands live on app.cli, so `flask`, FlaskGroup and the test runner see them."""
+    for command in (admin, site, demo):
+        app.cli.add_command(command)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.UsageError("the password needs at least 10 characters")
+    return password
+
+
+@click.group()
+def admin():
+    """Admin users."""
+
+
+@admin.command("create")
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--superuser/--no-superuser", default=True, help="sees every site")
+@with_appcontext
+def admin_create(email, password_stdin, superuser):
+    """Create an admin user."""
+    from .services.users import create_user
+
+    user = create_user(email, _read_password(password_stdin), is_superuser=superuser)
+    click.echo(json.dumps({"id": user.id, "email": user.email}))
+
+
+@click.group()
+def site():
+    """Sites."""
+
+
+@site.command("create")
+@click.option("--domain", "domains", multiple=True, required=True)
+@click.option("--name")
+@click.option("--notice", type=click.Path(dir_okay=False), help="privacy notice to analyse")
+@click.option("--privacy-url")
+@click.option("--lang", "languages", multiple=True, type=click.Choice(["fi", "sv", "en"]))
+@click.option("--publish", is_flag=True, help="publish the first policy version")
+@with_appcontext
+def site_create(domains, name, notice, privacy_url, languages, publish):
+    """Create a site; prints {"site_key", "policy_version"} as JSON."""
+    from .services.errors import ServiceError
+    from .services.setup import create_site_with_policy
+
+    notice_bytes = None
+    if notice:
+        try:
+            notice_bytes = Path(notice).read_bytes()
+        except OSError as exc:
+            raise click.UsageError(f"cannot read notice: {exc.strerror}") from exc
+    try:
+        result = create_site_with_policy(
+            list(domains), name=name, languages=list(languages) or None,
+            privacy_url=privacy_url, notice=notice_bytes, publish=publish,
+        )
+    except ServiceError as exc:
+        raise click.ClickException(f"{exc.message} {json.dumps(exc.errors)}") from exc
+    click.echo(json.dumps(result))
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000)
+@with_appcontext
+def demo(host, port):
+    """Migrate, create a demo site and an admin login once, print them."""
+    from flask_migrate import upgrade
+
+    from .services.setup import ensure_demo
+
+    upgrade(directory=current_app.config["MIGRATIONS_DIR"])
+    info = ensure_demo(f"http://{host}:{port}")
+    click.echo(info["text"])
+
+
+def main() -> None:
+    cli(prog_name="consent-service")
+
+

@@ -1,0 +1,102 @@
+"""Settings from CONSENT_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the service refuses to start."""
+
+
+ENV_VARS: dict[str, tuple[str, str]] = {
+    # name: (default, meaning) — README's configuration table mirrors this.
+    "CONSENT_ENV": ("development", "development | production | testing"),
+    "CONSENT_DATABASE_URL": ("sqlite:///<instance>/consent.db", "SQLAlchemy database URL"),
+    "CONSENT_SECRET_KEY": ("generated in dev", "signs sessions, CSRF tokens, receipts"),
+    "CONSENT_REDIS_URL": ("", "Redis for rate limits and cache invalidation"),
+    "CONSENT_PUBLIC_URL": ("", "external base URL used in loader config and embed code"),
+    "CONSENT_INSTANCE_PATH": ("./instance", "folder for SQLite, dev secret, signing key"),
+    "CONSENT_SIGNING_KEY_FILE": ("<instance>/signing-key.pem", "Ed25519 key for chain seals"),
+    "CONSENT_IP_MODE": ("truncate", "truncate (IPv4 /24, IPv6 /48) | hash | none"),
+    "CONSENT_RATELIMIT_CONSENTS": ("30/minute", "per client address on the consent endpoint"),
+    "CONSENT_RATELIMIT_SITE": ("6000/minute", "per site key on the consent endpoint"),
+    "CONSENT_RATELIMIT_LOGIN": ("10/minute", "per client address on admin login"),
+    "CONSENT_CHROMIUM": ("/usr/bin/chromium", "browser used by site scans"),
+}
+
+
+def _instance_path() -> Path:
+    return Path(os.environ.get("CONSENT_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def _dev_secret(instance: Path) -> str:
+    # A stable secret for development so receipts survive restarts; never used in production.
+    path = instance / "dev-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    env = overrides.get("CONSENT_ENV") or os.environ.get("CONSENT_ENV", "development")
+    if env not in ("development", "production", "testing"):
+        raise ConfigError(f"CONSENT_ENV must be development, production or testing, not {env!r}")
+    instance = Path(overrides.get("INSTANCE_PATH") or _instance_path())
+    secret = overrides.get("SECRET_KEY") or os.environ.get("CONSENT_SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise ConfigError(
+                "CONSENT_SECRET_KEY is required when CONSENT_ENV=production "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        secret = _dev_secret(instance)
+    elif env == "production" and len(secret) < 32:
+        raise ConfigError("CONSENT_SECRET_KEY must be at least 32 characters in production")
+    db_url = os.environ.get("CONSENT_DATABASE_URL") or f"sqlite:///{instance / 'consent.db'}"
+    redis_url = os.environ.get("CONSENT_REDIS_URL") or None
+    production = env == "production"
+    cfg = {
+        "CONSENT_ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": os.environ.get("CONSENT_PUBLIC_URL", "").rstrip("/") or None,
+        "SIGNING_KEY_FILE": os.environ.get("CONSENT_SIGNING_KEY_FILE")
+        or str(instance / "signing-key.pem"),
+        "IP_MODE": os.environ.get("CONSENT_IP_MODE", "truncate"),
+        "RATELIMIT_CONSENTS": os.environ.get("CONSENT_RATELIMIT_CONSENTS", "30/minute"),
+        "RATELIMIT_SITE": os.environ.get("CONSENT_RATELIMIT_SITE", "6000/minute"),
+        "RATELIMIT_LOGIN": os.environ.get("CONSENT_RATELIMIT_LOGIN", "10/minute"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": True,
+        "CHROMIUM": os.environ.get("CONSENT_CHROMIUM", "/usr/bin/chromium"),
+        # Admin uploads may carry a 2 MB notice; the consent endpoint lowers this per request.
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "CONSENT_MAX_BODY": 16 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_SORT_KEYS": False,
+        # flask-smorest: the OpenAPI document lives beside the API it describes.
+        "API_TITLE": "consent-service",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    if env == "testing":
+        cfg["WTF_CSRF_ENABLED"] = True
+    cfg.update(overrides)
+    return cfg

@@ -1,0 +1,95 @@
+"""Passwords, API keys, client-address minimisation, canonical hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
+
+import rfc8785
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_site_key() -> str:
+    return "pk_" + secrets.token_urlsafe(18)
+
+
+def new_receipt_id() -> str:
+    return "rc_" + secrets.token_urlsafe(18)
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Return (full key shown once, prefix stored in clear, SHA-256 of the key)."""
+    prefix = "sk_" + secrets.token_hex(6)
+    key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    return key, prefix, sha256_hex(key)
+
+
+def api_key_matches(key: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(sha256_hex(key), stored_hash)
+
+
+def sha256_hex(data: str | bytes) -> str:
+    if isinstance(data, str):
+        data = data.encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value) -> bytes:
+    """RFC 8785 (JCS) serialisation: the byte string every content and chain hash is over."""
+    return rfc8785.dumps(value)
+
+
+def canonical_hash(value) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def minimise_ip(address: str | None, mode: str, secret: str) -> str | None:
+    """Never keep a full address: truncate IPv4 to /24 and IPv6 to /48, or a keyed hash."""
+    if not address or mode == "none":
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if mode == "hash":
+        return "h:" + hmac.new(secret.encode(), ip.packed, hashlib.sha256).hexdigest()[:32]
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+@lru_cache(maxsize=2048)
+def ua_family(user_agent: str | None) -> str | None:
+    if not user_agent:
+        return None
+    from ua_parser import parse
+
+    result = parse(user_agent[:1000])
+    if result.user_agent is None:
+        return "Other"
+    return result.user_agent.family[:80]
+
+
+def strip_url(url: str | None) -> str | None:
+    """Keep scheme, host and path; drop query and fragment (they carry personal data)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2000]

@@ -1,0 +1,1 @@
+"""Service layer: the views call these; each public function commits once."""
