@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -20,9 +21,17 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder="admin/templates", static_folder="admin/static",
                 static_url_path="/admin/static")
     app.config.update(settings)
-    app.config.setdefault("LOADER_BUNDLE", str(ROOT / "banner_js" / "dist" / "loader.min.js"))
-    app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
+    # An installed (non-editable) package finds these through the environment, as in Docker.
+    app.config.setdefault("LOADER_BUNDLE", os.environ.get("CONSENT_LOADER_BUNDLE")
+                          or str(ROOT / "banner_js" / "dist" / "loader.min.js"))
+    app.config.setdefault("MIGRATIONS_DIR", os.environ.get("CONSENT_MIGRATIONS_DIR")
+                          or str(ROOT / "migrations"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     logging.basicConfig(level=logging.INFO)
 
     from . import errors, models  # noqa: F401  (models register their tables)
@@ -42,6 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(public.blp)
     csrf.exempt(public.health_blp)
     app.register_blueprint(loader.bp)
+    if app.config["CONSENT_ENV"] != "production":
+        from .api import demo
+
+        app.register_blueprint(demo.bp)
     from . import cli
 
     cli.init_app(app)

@@ -63,9 +63,11 @@ def site():
 @click.option("--notice", type=click.Path(dir_okay=False), help="privacy notice to analyse")
 @click.option("--privacy-url")
 @click.option("--lang", "languages", multiple=True, type=click.Choice(["fi", "sv", "en"]))
+@click.option("--services", "service_ids", multiple=True,
+              help="catalog service ids (when no notice is given)")
 @click.option("--publish", is_flag=True, help="publish the first policy version")
 @with_appcontext
-def site_create(domains, name, notice, privacy_url, languages, publish):
+def site_create(domains, name, notice, privacy_url, languages, service_ids, publish):
     """Create a site; prints {"site_key", "policy_version"} as JSON."""
     from .services.errors import ServiceError
     from .services.setup import create_site_with_policy
@@ -79,7 +81,8 @@ def site_create(domains, name, notice, privacy_url, languages, publish):
     try:
         result = create_site_with_policy(
             list(domains), name=name, languages=list(languages) or None,
-            privacy_url=privacy_url, notice=notice_bytes, publish=publish,
+            privacy_url=privacy_url, notice=notice_bytes, services=list(service_ids),
+            publish=publish,
         )
     except ServiceError as exc:
         raise click.ClickException(f"{exc.message} {json.dumps(exc.errors)}") from exc

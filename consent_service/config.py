@@ -25,6 +25,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "CONSENT_RATELIMIT_SITE": ("6000/minute", "per site key on the consent endpoint"),
     "CONSENT_RATELIMIT_LOGIN": ("10/minute", "per client address on admin login"),
     "CONSENT_CHROMIUM": ("/usr/bin/chromium", "browser used by site scans"),
+    "CONSENT_MIGRATIONS_DIR": ("<repo>/migrations", "Alembic scripts (set in the Docker image)"),
+    "CONSENT_LOADER_BUNDLE": ("<repo>/banner_js/dist/loader.min.js", "built banner bundle"),
+    "CONSENT_TRUSTED_PROXIES": ("0", "reverse proxies in front whose X-Forwarded-* to trust"),
 }
 
 
@@ -81,6 +84,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": True,
         "CHROMIUM": os.environ.get("CONSENT_CHROMIUM", "/usr/bin/chromium"),
+        "TRUSTED_PROXIES": int(os.environ.get("CONSENT_TRUSTED_PROXIES", "0")),
         # Admin uploads may carry a 2 MB notice; the consent endpoint lowers this per request.
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "CONSENT_MAX_BODY": 16 * 1024,

@@ -15,7 +15,7 @@ from .public import api_base
 bp = Blueprint("loader", __name__)
 LOADER_MAX_AGE = 300
 
-_bundle: dict[str, tuple[float, bytes]] = {}
+_bundle: dict[str, tuple[float, bytes, str]] = {}
 _lock = threading.Lock()
 
 
@@ -23,7 +23,8 @@ def bundle_path() -> Path:
     return Path(current_app.config["LOADER_BUNDLE"])
 
 
-def read_bundle() -> bytes:
+def read_bundle() -> tuple[bytes, str]:
+    """The built bundle and its hash, re-read only when the file changes."""
     path = bundle_path()
     try:
         mtime = path.stat().st_mtime
@@ -33,9 +34,10 @@ def read_bundle() -> bytes:
     hit = _bundle.get(str(path))
     if hit is None or hit[0] != mtime:
         with _lock:
-            hit = (mtime, path.read_bytes())
+            data = path.read_bytes()
+            hit = (mtime, data, sha256_hex(data))
             _bundle[str(path)] = hit
-    return hit[1]
+    return hit[1], hit[2]
 
 
 @bp.get("/loader/<string:site_key>.js")
@@ -44,8 +46,8 @@ def loader(site_key: str):
     if config.payload is None:
         raise NotFound("The site has no published policy yet")
     body, config_etag = config.render(api_base())
-    bundle = read_bundle()
-    etag = sha256_hex(config_etag.encode() + sha256_hex(bundle).encode())[:40]
+    bundle, bundle_hash = read_bundle()
+    etag = sha256_hex(f"{config_etag}:{bundle_hash}")[:40]
     if etag in request.if_none_match:
         resp = current_app.response_class(status=304)
         resp.set_etag(etag)

@@ -1,0 +1,20 @@
+"""gunicorn settings for consent-service (I/O-bound: few processes, several threads each)."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+# No client addresses in the access log: the consent log keeps only truncated ones.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
