@@ -1,0 +1,275 @@
+"""Categories, services, residue markers and transfers, found sentence by sentence."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from ..catalog import Catalog
+from . import lexicon as lx
+from .text import Document, lemma_string
+
+_COOKIE_RE = re.compile(lx.COOKIE_WORDS)
+_WEB_RE = re.compile(lx.WEB_CONTEXT)
+_NEG_RE = re.compile(lx.NEGATION)
+_CONTRAST_RE = re.compile(lx.CONTRAST)
+_NEG_AFTER_RE = re.compile(lx.NEGATED_USE_AFTER + r"|^\W*(?:\w+\W+){0,2}ei (?:ole )?käytössä")
+_CATEGORY_RX = {
+    cat: (lx.compile_terms(t.get("strong", [])), lx.compile_terms(t.get("weak", [])))
+    for cat, t in lx.CATEGORY_TERMS.items()
+}
+_PRIORITY_RE = re.compile(r"välttämät|necessary|nödvändig|essential|tekni|strictly")
+MAX_QUOTE = 300
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    text: str
+    lower: str
+    heading: bool
+    _lemmas: str | None = None
+    lang: str = "en"
+
+    @property
+    def lemmas(self) -> str:
+        if self._lemmas is None:
+            self._lemmas = lemma_string(self.text, self.lang) if self.lang in ("fi", "sv") else ""
+        return self._lemmas
+
+
+@dataclass
+class Analysis:
+    doc: Document
+    lang: str
+    sentences: list[Sentence] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+
+    def sentence_at(self, pos: int) -> Sentence:
+        i = max(0, bisect.bisect_right(self.starts, pos) - 1)
+        return self.sentences[i]
+
+    def quote(self, sent: Sentence, hit_start: int | None = None, hit_end: int | None = None):
+        """The sentence, or a window of it around the hit when it is long; always an exact
+        substring of the normalised text."""
+        if sent.end - sent.start <= MAX_QUOTE or hit_start is None:
+            return self.doc.text[sent.start : min(sent.end, sent.start + MAX_QUOTE)].rstrip()
+        text = self.doc.text
+        a = max(sent.start, hit_start - 120)
+        b = min(sent.end, (hit_end or hit_start) + 160)
+        if a > sent.start:
+            sp = text.find(" ", a, hit_start)
+            a = sp + 1 if sp != -1 else a
+        if b < sent.end:
+            sp = text.rfind(" ", hit_end or hit_start, b)
+            b = sp if sp != -1 else b
+        return text[a:b].strip()
+
+
+def build(doc: Document, lang: str) -> Analysis:
+    an = Analysis(doc, lang)
+    lines: dict[int, int] = {}
+    for seg in doc.segments:
+        lines[seg.line] = lines.get(seg.line, 0) + 1
+    seg_starts = [s.start for s in doc.segments]
+    for start, end in doc.sentences:
+        text = doc.text[start:end]
+        seg = doc.segments[max(0, bisect.bisect_right(seg_starts, start) - 1)]
+        heading = (seg.start == start and seg.end == end and seg.is_heading
+                   and lines[seg.line] == 1) or text.endswith("?")
+        an.sentences.append(Sentence(start, end, text, text.lower(), heading, lang=lang))
+        an.starts.append(start)
+    return an
+
+
+def negated(an: Analysis, sent: Sentence, s: str, m: re.Match) -> bool:
+    """A negation word shortly before the hit (with no "but/except" in between), or
+    "... emme käytä" / "används inte" right after it."""
+    before = s[max(0, m.start() - 70) : m.start()]
+    negs = list(_NEG_RE.finditer(before))
+    if negs and not _CONTRAST_RE.search(before[negs[-1].end() :]):
+        return True
+    if s is sent.lower:
+        after = an.doc.text[sent.start + m.end() : sent.start + m.end() + 50].lower()
+    else:
+        after = s[m.end() : m.end() + 50]
+    return bool(_NEG_AFTER_RE.search(after))
+
+
+def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    found: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
+    negs: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
+    for sent in an.sentences:
+        if sent.heading:
+            continue
+        for cat, (strong, weak) in _CATEGORY_RX.items():
+            for s in (sent.lower, sent.lemmas):
+                m = strong.search(s) if strong else None
+                if m is None and weak is not None:
+                    m = weak.search(s)
+                    if m is not None and not _WEB_RE.search(sent.lower):
+                        m = None
+                if m is None:
+                    continue
+                start = sent.start + m.start() if s is sent.lower else None
+                end = sent.start + m.end() if s is sent.lower else None
+                target = negs if negated(an, sent, s, m) else found
+                q = an.quote(sent, start, end)
+                if q not in target[cat]:
+                    target[cat].append(q)
+                break
+    found["necessary"].sort(key=lambda q: 0 if _PRIORITY_RE.search(q.lower()) else 1)
+    return found, negs
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Offsets of a hit inside a sentence, shaped like a re.Match for negated()."""
+
+    a: int
+    b: int
+
+    def start(self) -> int:
+        return self.a
+
+    def end(self) -> int:
+        return self.b
+
+
+@dataclass
+class ServiceHit:
+    id: str
+    alias: str
+    start: int
+    end: int
+    evidence: str
+
+
+_INDEX_CACHE: dict[int, tuple] = {}
+
+
+def _alias_index(catalog: Catalog):
+    cached = _INDEX_CACHE.get(id(catalog))
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    index = _build_alias_index(catalog)
+    if len(_INDEX_CACHE) > 16:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[id(catalog)] = (catalog, index)
+    return index
+
+
+def _build_alias_index(catalog: Catalog):
+    by_alias: dict[str, set[str]] = {}
+    for service in catalog.services:
+        for alias in service.all_aliases():
+            by_alias.setdefault(alias.lower(), set()).add(service.id)
+    exact_case = {a for s in catalog.services for a in s.all_aliases() if len(a) <= 4}
+    alts = sorted(by_alias, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w.@/-])(" + "|".join(re.escape(a) for a in alts) + r")", re.IGNORECASE
+    )
+    return pattern, by_alias, exact_case
+
+
+def _suffix_ok(text: str, end: int, alias: str) -> bool:
+    rest = re.match(r"[^\W\d_]*", text[end : end + 12]).group(0)
+    if not rest:
+        return True
+    # Finnish/Swedish case endings after a brand name: Leadfeederin, Hubspotissa, Googles
+    return len(alias) >= 5 and len(rest) <= 4 and rest.islower()
+
+
+def find_services(an: Analysis, catalog: Catalog) -> list[ServiceHit]:
+    pattern, by_alias, exact_case = _alias_index(catalog)
+    text = an.doc.text
+    hits: dict[str, ServiceHit] = {}
+    negated_ids: set[str] = set()
+    for m in pattern.finditer(text):
+        surface = m.group(1)
+        alias = surface.lower()
+        if len(surface) <= 4 and surface not in exact_case:
+            continue
+        if not _suffix_ok(text, m.end(), surface):
+            continue
+        sent = an.sentence_at(m.start())
+        span = _Span(m.start() - sent.start, m.end() - sent.start)
+        for sid in sorted(by_alias[alias]):
+            if negated(an, sent, sent.lower, span):
+                negated_ids.add(sid)
+                continue
+            if sid not in hits:
+                hits[sid] = ServiceHit(sid, surface, m.start(), m.end(),
+                                       an.quote(sent, m.start(), m.end()))
+    # a bare brand ("Facebook") names the more specific service found ("Facebook-pikseli")
+    for sid, hit in list(hits.items()):
+        if " " in hit.alias or "-" in hit.alias:
+            continue
+        brand = hit.alias.lower()
+        if any(o != sid and h.alias.lower().startswith(brand) and h.alias.lower() != brand
+               for o, h in hits.items()):
+            del hits[sid]
+    return sorted(hits.values(), key=lambda h: h.start)
+
+
+_URL_RE = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s\"'<>)]*)?", re.I)
+_MARKER_RX = [(re.compile(p), sid) for p, sid in lx.TRACKER_MARKERS]
+
+
+def find_markers(an: Analysis, catalog: Catalog) -> list[tuple[str, int, int]]:
+    """(service id, start, end) of code residue, tracker URLs and tracker cookie names."""
+    text = an.doc.text
+    out = [(sid, m.start(), m.end()) for rx, sid in _MARKER_RX for m in rx.finditer(text)]
+    for m in _URL_RE.finditer(text):
+        if "@" in text[max(0, m.start() - 1) : m.start()]:
+            continue
+        service = catalog.match_url(m.group(0))
+        if service is not None and service.category != "necessary":
+            out.append((service.id, m.start(), m.end()))
+    return sorted(out, key=lambda t: t[1])
+
+
+def is_declaration(an: Analysis, start: int, end: int) -> bool:
+    """A marker inside prose about cookies or the site declares the service; a stray line of
+    code or a lone token is residue."""
+    sent = an.sentence_at(start)
+    if "(" in an.doc.text[start:end]:
+        return False
+    words = len(sent.text.split())
+    return words >= 6 and bool(_WEB_RE.search(sent.lower))
+
+
+# --- transfers ----------------------------------------------------------------------------
+
+_TOPIC_RE = re.compile(lx.TRANSFER_TOPIC)
+_TNEG_RE = re.compile(lx.TRANSFER_NEGATED)
+_TEXC_RE = re.compile(lx.TRANSFER_EXCEPTION)
+
+
+def find_transfers(an: Analysis) -> tuple[bool | None, str | None, bool]:
+    """(answer, evidence, topic raised). Any sentence saying data may leave the EEA → True;
+    otherwise a sentence denying it (without an "unless") → False; otherwise None."""
+    yes = no = None
+    topic = False
+    for sent in an.sentences:
+        m = _TOPIC_RE.search(sent.lower)
+        if not m:
+            continue
+        topic = True
+        if sent.heading or sent.text.endswith("?"):
+            continue
+        q = an.quote(sent, sent.start + m.start(), sent.start + m.end())
+        if _TNEG_RE.search(sent.lower) and not _TEXC_RE.search(sent.lower):
+            no = no or q
+        else:
+            yes = yes or q
+    if yes:
+        return True, yes, topic
+    if no:
+        return False, no, topic
+    return None, None, topic

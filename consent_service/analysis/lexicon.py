@@ -1,0 +1,189 @@
+"""Vocabulary per language. Patterns are regular expressions over lower-case text; most are
+stems without word boundaries so that they also match inside Finnish and Swedish compounds
+(``analytiikkapalveluja``, ``uudelleenmarkkinoinnissa``, ``marknadsföringskakor``). Rules
+match them against the sentence and against its simplemma lemmas, so inflected forms
+with consonant gradation (``mainonnan`` → ``mainonta``) are found too.
+
+STRONG terms are enough on their own; WEAK terms (marketing, statistics in general) count
+only in a sentence that is about the web site, cookies or visitors (``WEB_CONTEXT``), so
+that a customer register's direct-mail marketing is not taken for marketing cookies.
+"""
+
+from __future__ import annotations
+
+import re
+
+COOKIE_WORDS = (
+    r"eväst|cookie|\bkak(?:a|an|or|orna|ornas)\b|kakor\b|kakan\b|local ?storage|paikallis\w* "
+    r"tietovaras|lokal lagring|session ?storage|\bpikseli|\bpixel|seurantakood|web beacon|"
+    r"verkkomajak|spårningsteknik|spårningspixl|tracking technolog|seurantatekniik|"
+    r"vastaavi\w* tekniik|liknande teknik|similar technolog"
+)
+# visitor identifiers also count as tracking technology (a notice need not say "cookie")
+IDENTIFIER_WORDS = (
+    r"(?:vierailija|kävijä|selaime?)\w*\W+(?:\w+\W+){0,3}(?:yksilöiv|yksilöllistäv)\w* tunnist"
+    r"|yksilöivä tunniste\w*.{0,40}(?:vierailij|kävijä|selai)|besökar-?id|unikt id för besökare"
+    r"|unique (?:visitor|device|browser) (?:id|identifier)|visitor identifier"
+)
+WEB_CONTEXT = (
+    COOKIE_WORDS + r"|sivusto|sivuill|verkkosivu|kotisivu|verkkopalvel|verkkokaup|vierailij|"
+    r"kävijä|selaim|internet|verkossa|some|sosiaalis\w* medi|website|web site|\bsite\b|visitor|"
+    r"browser|online|social media|webbplats|hemsida|webbsid|besökar|webbläsar|sociala medier|"
+    r"nätet|digitaal|digital"
+)
+
+CATEGORY_TERMS: dict[str, dict[str, list[str]]] = {
+    "necessary": {
+        "strong": [COOKIE_WORDS, IDENTIFIER_WORDS],
+    },
+    "preferences": {
+        "strong": [
+            r"kielivalin|kieliasetu|kieliversio\w* muist|"
+            r"muista\w* (?:\w+ ){0,3}(?:valin|asetu|kiel)"
+            r"|mieltymy|toiminnallis\w* eväst|asetuseväst|preferenssieväst",
+            r"språkval|språkinställning|komma ihåg (?:\w+ ){0,2}(?:val|inställning|preferens|språk)"
+            r"|funktionella kakor|funktionskak|preferenskak|inställningskak|funktionella cookies",
+            r"language (?:preference|selection|choice|setting)|remember (?:\w+ ){0,2}(?:preferences"
+            r"|settings|choices|language)|preferences? cookies|functional(?:ity)? cookies",
+        ],
+    },
+    "analytics": {
+        "strong": [
+            r"analytiik|kävijäseuran|kävijätilast|kävijämäär|verkkoanalyy|käyttöstatistiik|"
+            r"käyttäytymi\w* analys|tilastointi|tilastoint|analytiikkaeväst|tilastoeväst",
+            r"webbanalys|besöksstatistik|statistikkak|analyskak|analysverktyg|trafikanalys|"
+            r"analytics|web analytics|statistics cookies|analytical cookies|analytic cookies|"
+            r"audience measurement|performance cookies|statistikcookies|besöksanalys",
+        ],
+        "weak": [
+            r"tilasto|analysoi|analyysi|statistiik|seuranta|seurata|mittaa|mittaroi",
+            r"statistik|analys|mäta|mätning|\bstatistics|\banalys[ei]s|measure|measurement",
+        ],
+    },
+    "marketing": {
+        "strong": [
+            r"uudelleenmarkkin|remarketing|retargeting|mainonnan kohdent|mainosten kohdent|"
+            r"kohdennet\w* mainon|kohdennet\w* mainok|markkinointieväst|mainoseväst|"
+            r"mainosverko|somemainon|markkinoinnin kohdent|markkinoinnin kohdist",
+            r"riktad\w* (?:reklam|annons|marknadsför)|marknadsföringskak|reklamkak|annonskak|"
+            r"marknadsföringscookies|annonsnätverk|ommarknadsför",
+            r"targeted (?:advertising|ads|marketing)|interest-based|personali[sz]ed (?:ads|advert)"
+            r"|advertising cookies|marketing cookies|targeting cookies|ad network",
+        ],
+        "weak": [
+            r"markkinoin|markkinoid|mainon|mainos|mainok|kohdenn|kohdent|profiloi",
+            r"marknadsför|reklam|annons|målgrupp|profilering",
+            r"\bmarketing|advertis|\bads\b|\btarget|profiling",
+        ],
+    },
+}
+
+NEGATION = r"\b(?:ei|en|et|emme|ette|eivät|eikä|eivätkä|emmekä|inte|ej|icke|aldrig|inga|ingen|inget|not|no|never|neither|nor|without|ilman|utan)\b|n't\b"  # noqa: E501
+CONTRAST = r"\b(?:vaan|mutta|paitsi|ellei|kuitenkin|lukuun ottamatta|utan att|men|förutom|såvida|utom|but|except|unless|however|only)\b"  # noqa: E501
+NEGATED_USE_AFTER = (
+    r"^\W*(?:\w+\W+){0,2}(?:emme|ei|eivät)\s+(?:\w+\s+)?(?:käytä|käytetä|ole käytössä|aseteta|"
+    r"tallenneta)|^\W*(?:\w+\W+){0,2}(?:använder vi inte|används (?:inte|ej)|förekommer inte|"
+    r"sätts inte)|^\W*(?:\w+\W+){0,2}(?:are|is) not (?:used|set)|^\W*(?:\w+\W+){0,1}none\b"
+)
+
+BROWSER_SETTINGS = (
+    r"selaim\w*\W+(?:\w+\W+){0,6}asetu|asetu\w*\W+(?:\w+\W+){0,4}selaim|"
+    r"webbläsar\w*\W+(?:\w+\W+){0,6}inställning|inställning\w*\W+(?:\w+\W+){0,4}webbläsar|"
+    r"browser\W+(?:\w+\W+){0,2}settings|settings (?:of|in|on) (?:your|the) (?:web )?browser"
+)
+CONTINUED_USE = (
+    r"jatkamalla (?:\w+ ){0,2}(?:käyttöä|selaamista|käyttämistä)|käyttämällä (?:tätä |"
+    r"sivustoa|verkkosivu|palvelua)\w*.{0,40}hyväksy|hyväksyt (?:\w+ ){0,2}evästeiden käytön|"
+    r"genom att fortsätta (?:att )?(?:använda|surfa|besöka)|fortsatt användning|"
+    r"godkänner du (?:\w+ ){0,3}(?:kakor|cookies)|by continuing to (?:use|browse|visit)|"
+    r"continued use of (?:this|the|our)|you (?:agree|consent) to (?:our|the) use of cookies|"
+    r"by using (?:this|our) (?:site|website),? you (?:agree|consent|accept)"
+)
+CONSENT_TOOL = (
+    r"evästebanner|evästeilmoitu|evästeasetuks|evästeasetukset|suostumustyökal|evästeiden "
+    r"hallin|kakbanner|cookiebanner|cookieinställning|samtyckesverktyg|cookie banner|"
+    r"cookie settings|consent (?:manager|tool|banner)|cookie consent tool|cookiebot|"
+    r"hyväksy kaikki|godkänn alla|accept all"
+)
+HARMLESS = (
+    r"vaaratto|vaarattom|harmitto|eivät ole vaarallisi|ofarlig|harmlös|helt ofarliga|"
+    r"harmless|pose no (?:threat|risk)|cannot harm|do not harm your"
+)
+PRIVACY_SHIELD = r"privacy[ -]shield"
+SHIELD_DISCLAIMED = r"mitätö|kumo|pätemät|invalid|ogiltig|upphäv|no longer|ei enää|inte längre|struck down|annulled"  # noqa: E501
+
+TRANSFER_TOPIC = (
+    r"(?:\beu|\beta|euroopan|\beu:n|\beta:n|\bees|\beea|europe)\w*\W+(?:\w+\W+){0,4}"
+    r"(?:ulkopuol|utanför)|utanför (?:eu|ees|europa)|outside (?:of )?(?:the )?(?:eu|eea|"
+    r"european)|kolmansiin maihin|kolmanteen maahan|kolmas maa|tredje land|third countr|"
+    r"yhdysvalt|yhdysvalloi|usa:han|usa:ssa|\busa\b|förenta staterna|united states|"
+    r"data privacy framework|privacy[ -]shield|vakiosopimuslausek|mallisopimuslausek|"
+    r"standard contractual|standardavtalsklausul|general data protection regulation chapter v"
+)
+TRANSFER_NEGATED = (
+    r"\bei siirretä|\bei siirry|\bemme siirrä|\beivät siirry|\bei luovuteta|\bei säilytetä|"
+    r"\bei käsitellä|överförs (?:inte|ej)|inte överförs|överför (?:vi )?inte|inga (?:\w+ )?"
+    r"(?:överförs|lämnas)|\bnot (?:be )?transferred|\bdo not transfer|\bnever transfer|"
+    r"\bno (?:personal )?data (?:is|are) transferred|does not transfer|are not processed outside"
+    r"|only within the (?:eu|eea)|ainoastaan eu|vain eu|endast inom (?:eu|ees)"
+)
+TRANSFER_EXCEPTION = r"\bellei|\bpaitsi|lukuun ottamatta|\bunless|\bexcept|\bsåvida|\bförutom|\butom\b|\bmikäli"  # noqa: E501
+
+NOTICE_WORDS = (
+    r"tietosuoj|rekisteri|henkilötie|eväst|rekisterinpitäj|dataskydd|integritet|personuppgift|"
+    r"kakor|cookie|privacy|personal data|data protection|gdpr|controller"
+)
+
+DATE_KEYWORDS = (
+    r"päivitetty|päivityspäiv|päivitys|laadittu|laatimispäiv|laatimis|muutettu|viimeksi|"
+    r"voimassa|voimaantulo|uppdaterad|uppdaterades|uppdatering|upprättad|senast ändrad|"
+    r"reviderad|gäller från|giltig från|datum|last updated|updated|last modified|last revised|"
+    r"revised|effective|created|date of|dated|version"
+)
+
+CONTROLLER_KEYWORDS = (
+    r"rekisterinpitäjä|rekisterin pitäjä|yrityksen yhteystiedot|yhteystiedot|personuppgiftsansvarig"
+    r"|registeransvarig|registerförare|kontaktuppgifter|data controller|controller|who we are|"
+    r"contact details|company details"
+)
+BUSINESS_ID_LABEL = (
+    r"y-?tunnus|yritystunnus|fo-?nummer|företags-?id|org\.? ?nr|organisationsnummer|business id|"
+    r"business identity code|company (?:id|number|registration)|registration number|reg\.? no"
+)
+LEGAL_FORMS = (
+    r"Oyj|Oy|OY|Ab|AB|Abp|Ky|Ay|Tmi|ry|r\.y\.|Osk|Ltd|Limited|Inc|LLC|GmbH|AS|A/S|ApS|Plc|PLC|"
+    r"Oü|OÜ|S\.A\.|SA|B\.V\.|BV|Handelsbolag|HB|KB|Kommanditbolag"
+)
+NAME_STOPWORDS = frozenset(
+    """rekisterinpitäjä rekisterinpitäjänä rekisterinpitäjän controller data the our this tämä
+    me we vi denna detta personuppgiftsansvarig registeransvarig yritys yrityksen company name
+    nimi namn företag företaget palveluntarjoaja toimittaja provider ja och and of by""".split()
+)
+
+# markers left behind by scraping a page: code, not prose
+TRACKER_MARKERS = [
+    (r"\bfbpx\b|\bfbq\(|\b_fbp\b|fbevents\.js", "facebook-pixel"),
+    (r"\bgtag\(|\b_gid\b|\b_ga\b|\bUA-\d{4,10}-\d{1,3}\b|\bG-[A-Z0-9]{8,12}\b|analytics\.js",
+     "google-analytics"),
+    (r"\bGTM-[A-Z0-9]{5,8}\b|googletagmanager\.com/gtm", "google-tag-manager"),
+    (r"\b_hjSettings\b|\bhj\(|\b_hjid\b", "hotjar"),
+    (r"_linkedin_partner_id|\blintrk\b", "linkedin-insight"),
+    (r"\bttq\.(?:load|page|track)\b", "tiktok-pixel"),
+    (r"\b_lfa\b|\bldfdr\b", "leadfeeder"),
+    (r"\b_hsq\b|\bhbspt\b|\bhubspotutk\b|\b__hstc\b", "hubspot"),
+    (r"\b_paq\.push\b", "matomo"),
+    (r"\bclarity\(\"set|\b_clck\b", "microsoft-clarity"),
+    (r"\buetq\b|\b_uetsid\b", "microsoft-ads"),
+    (r"\bpintrk\b", "pinterest"),
+    (r"\bcto_bundle\b", "criteo"),
+]
+
+
+def compile_terms(patterns: list[str]) -> re.Pattern | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def rx(pattern: str, flags: int = 0) -> re.Pattern:
+    return re.compile(pattern, flags)

@@ -1,0 +1,200 @@
+"""From raw bytes or text to a normalised text with segments and sentences.
+
+The normalised text is the extracted text with every run of whitespace collapsed to one
+space. Analysis works on character offsets into it, so every evidence quote is an exact
+substring of ``normalise_text(raw)``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from charset_normalizer import from_bytes
+
+from .errors import NoticeError
+
+MAX_BYTES = 2 * 1024 * 1024
+
+_BINARY_MAGIC = (
+    b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0",
+    b"\x1f\x8b", b"BZh", b"7z\xbc\xaf", b"Rar!", b"\x7fELF", b"MZ",
+)
+_HTML_RE = re.compile(
+    r"<(?:!doctype|html|head|body|p|div|br|ul|ol|li|h[1-6]|table|tr|td|th|span|a|strong|em|b|i"
+    r"|section|article|main|header|footer|nav|script|style|meta|title)\b[^>]*>",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = (
+    "p", "div", "br", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr",
+    "section", "article", "main", "header", "footer", "nav", "blockquote", "pre", "dl", "dt",
+    "dd", "title", "hr", "figcaption", "address", "summary", "details", "caption",
+)
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_WS_RE = re.compile(r"\s+")
+# cell separators in plain-text tables, list bullets at the start of an item
+_SPLIT_RE = re.compile(r"\t+| {3,}|(?=[•▪◦●■]\s)")
+_SENT_END_RE = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“«(•▪–-]?\s*[A-ZÅÄÖÜ0-9])")
+
+
+def decode(data: str | bytes) -> str:
+    """Bytes → str (UTF-8 first, otherwise charset-normalizer); refuses binary input."""
+    if isinstance(data, str):
+        if len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            raise NoticeError("too-large", "Notice is larger than 2 MB.")
+        text = data
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
+        if len(data) > MAX_BYTES:
+            raise NoticeError("too-large", "Notice is larger than 2 MB.")
+        if not data.strip():
+            raise NoticeError("empty", "Notice is empty.")
+        if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192] and not _is_utf16(data):
+            raise NoticeError("binary", "Input looks like a binary file, not text or HTML.")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            best = from_bytes(data).best()
+            if best is None:
+                raise NoticeError(
+                    "undecodable", "Could not detect the text encoding of the input."
+                ) from None
+            text = str(best)
+    else:
+        raise NoticeError("unreadable", f"Unsupported input type {type(data).__name__}.")
+    if not text.strip():
+        raise NoticeError("empty", "Notice is empty.")
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if "\x00" in text or controls > max(8, len(text[:20000]) // 100):
+        raise NoticeError("binary", "Input looks like a binary file, not text or HTML.")
+    return text
+
+
+def _is_utf16(data: bytes) -> bool:
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_RE.findall(text[:200_000], 0)) >= 1
+
+
+def html_to_text(text: str) -> str:
+    """Visible text of an HTML document or of HTML fragments mixed into plain text;
+    block elements become line breaks and table cells tabs."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(("td", "th")):
+        tag.insert_after("\t")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text()
+
+
+def extract_text(data: str | bytes) -> str:
+    text = decode(data)
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if looks_like_html(text):
+        text = html_to_text(text)
+    if not text.strip():
+        raise NoticeError("empty", "Notice has no text.")
+    return text
+
+
+@dataclass
+class Segment:
+    start: int
+    end: int
+    text: str
+    line: int  # index of the source line (segments of one table row share it)
+
+    @property
+    def is_heading(self) -> bool:
+        t = self.text
+        return len(t) < 120 and (t.endswith("?") or not t.endswith((".", "!", ":", ";", ",")))
+
+
+@dataclass
+class Document:
+    text: str  # normalised text
+    segments: list[Segment] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    language: str = "other"
+
+    def quote(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+
+def segment(raw_text: str) -> Document:
+    parts: list[str] = []
+    segments: list[Segment] = []
+    pos = 0
+    for line_no, line in enumerate(raw_text.split("\n")):
+        for piece in _SPLIT_RE.split(line):
+            piece = _WS_RE.sub(" ", piece).strip()
+            if not piece:
+                continue
+            if parts:
+                pos += 1  # the joining space
+            segments.append(Segment(pos, pos + len(piece), piece, line_no))
+            parts.append(piece)
+            pos += len(piece)
+    doc = Document(" ".join(parts), segments)
+    for seg in segments:
+        start = 0
+        for m in _SENT_END_RE.finditer(seg.text):
+            doc.sentences.append((seg.start + start, seg.start + m.start()))
+            start = m.end()
+        if start < len(seg.text):
+            doc.sentences.append((seg.start + start, seg.end))
+    return doc
+
+
+def normalise_text(raw: str | bytes) -> str:
+    """The text every evidence quote is a substring of: decoded, HTML reduced to text,
+    whitespace collapsed."""
+    return segment(extract_text(raw)).text
+
+
+def detect_language(text: str) -> str:
+    """fi | sv | en | other, with simplemma's language detector on a sample of the text."""
+    from simplemma import langdetect
+
+    sample = text[:6000]
+    if len(text) > 12000:
+        mid = len(text) // 2
+        sample += " " + text[mid : mid + 3000]
+    try:
+        scores = langdetect(sample, lang=("fi", "sv", "en"))
+    except Exception:  # noqa: BLE001 - a detector failure means "unknown", never a crash
+        return "other"
+    lang, score = scores[0]
+    return lang if lang in ("fi", "sv", "en") and score >= 0.15 else "other"
+
+
+_TOKEN_RE = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
+
+
+@lru_cache(maxsize=65536)
+def lemma(token: str, lang: str) -> str:
+    from simplemma import lemmatize
+
+    if lang not in ("fi", "sv", "en"):
+        return token
+    try:
+        return lemmatize(token, lang=lang).lower()
+    except Exception:  # noqa: BLE001
+        return token
+
+
+def lemma_string(sentence: str, lang: str) -> str:
+    """The sentence's words as lower-case lemmas (Finnish/Swedish inflection removed), joined
+    by spaces: rules match vocabulary stems against it as well as against the surface text."""
+    return " ".join(lemma(t, lang) for t in _TOKEN_RE.findall(sentence.lower()))
