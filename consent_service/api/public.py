@@ -6,6 +6,7 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, limiter
 from ..schemas.public import (
@@ -67,8 +68,8 @@ def _cors(resp):
     if origins is None:
         try:
             origins = get_config(site_key).allowed_origins
-        except ServiceError:
-            origins = ()
+        except (ServiceError, SQLAlchemyError):
+            origins = ()  # unknown site, or the database is down: no CORS grant
     methods = "POST, OPTIONS" if request.endpoint == "public.Consents" else "GET, OPTIONS"
     return cors.apply(resp, origins, methods)
 
