@@ -18,6 +18,7 @@ const BLOCKED = 'data-cs-blocked';
 const CAT = 'data-category';
 const SRC = 'data-cs-src';
 const TYPE = 'data-cs-type';
+const OK = 'data-cs-ok'; // released by the visitor ("load this content")
 
 /**
  * @typedef {Object} BlockerOptions
@@ -103,7 +104,7 @@ export function createBlocker(opts) {
   /** Neutralise an element that already carries its src. @param {Element} el */
   function neutralize(el) {
     const src = get(el, 'src');
-    if (src == null || get(el, BLOCKED)) return false;
+    if (src == null || get(el, BLOCKED) || get(el, OK)) return false;
     if (el.tagName == 'SCRIPT') return intercept(el, 'src', src) && !!get(el, BLOCKED);
     if (intercept(el, 'src', src)) {
       el.removeAttribute('src');
@@ -212,6 +213,7 @@ export function createBlocker(opts) {
     const src = get(el, SRC) || get(el, 'data-src');
     el.removeAttribute(SRC);
     el.removeAttribute(BLOCKED);
+    set(el, OK, '1');
     if (src && !get(el, 'src')) set(el, 'src', src);
   }
 

@@ -140,7 +140,10 @@ if (!w.consentService) {
     }
   });
   onReady(() => {
-    stored ? ui().done() : ui().showBanner();
+    if (stored) {
+      ui().done();
+      blocker.activate();
+    } else ui().showBanner();
     recorder.flush(true);
   });
 }
