@@ -43,10 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     csrf.init_app(app)
     api.init_app(app)
+    api.spec.components.security_scheme(
+        "apiKey", {"type": "http", "scheme": "bearer", "description": "a site's admin API key"})
 
-    from .api import loader, public
+    from .api import analyze, loader, public
 
     api.register_blueprint(public.blp)
+    api.register_blueprint(analyze.blp)
+    csrf.exempt(analyze.blp)
     api.register_blueprint(public.health_blp)
     csrf.exempt(public.blp)
     csrf.exempt(public.health_blp)

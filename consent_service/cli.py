@@ -20,7 +20,9 @@ def cli():
 
 def init_app(app) -> None:
     """Our commands live on app.cli, so `flask`, FlaskGroup and the test runner see them."""
-    for command in (admin, site, demo):
+    from .analysis.cli import commands as analysis_commands
+
+    for command in (admin, site, demo, *analysis_commands):
         app.cli.add_command(command)
 
 
