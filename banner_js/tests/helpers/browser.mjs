@@ -57,7 +57,7 @@ export const focusedLabel = (page) =>
     let a = document.activeElement;
     while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
     if (!a) return null;
-    return (a.getAttribute('aria-label') || a.textContent || a.getAttribute('aria-labelledby') || a.tagName).trim();
+    return (a.getAttribute('aria-label') || a.getAttribute('aria-labelledby') || a.textContent || a.tagName).trim();
   });
 
 /** Press Tab until the focused element's label is `label` (max n presses). */
