@@ -226,8 +226,9 @@ test('re-prompt: not for a non-material version, yes after a material change or 
   assert.equal(await page.evaluate(() => window.consentService.acceptedCategory('analytics')), false, 'old consent no longer counts');
   assert.equal(await page.evaluate(() => window.__trackers), undefined);
   await clickAction(page, 'reject_all');
-  // Consent older than reprompt_days (set the stored timestamp 400 days back).
-  const c = await consentCookie(context);
+  // Consent older than reprompt_days (set the stored timestamp 400 days back),
+  // after the receipt has been written into the cookie.
+  const c = await until(async () => { const k = await consentCookie(context); return k.data.r && k.data.c.length === 0 && k; });
   c.data.t -= 400 * 864e5;
   await context.addCookies([{ name: 'cs_consent', value: encodeURIComponent(JSON.stringify(c.data)), url: srv.base }]);
   await page.goto(srv.url('site', { o: { policy_version: 3, material_version: 3 } }));
