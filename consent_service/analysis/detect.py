@@ -19,6 +19,8 @@ _CATEGORY_RX = {
     cat: (lx.compile_terms(t.get("strong", [])), lx.compile_terms(t.get("weak", [])))
     for cat, t in lx.CATEGORY_TERMS.items()
 }
+_ADS_RE = re.compile(lx.compile_terms(
+    lx.CATEGORY_TERMS["marketing"]["strong"] + lx.CATEGORY_TERMS["marketing"]["weak"]).pattern)
 _PRIORITY_RE = re.compile(r"välttämät|necessary|nödvändig|essential|tekni|strictly")
 MAX_QUOTE = 300
 
@@ -30,6 +32,7 @@ class Sentence:
     text: str
     lower: str
     heading: bool
+    label: bool = False  # a short cell or line without a full stop (table header, title)
     _lemmas: str | None = None
     lang: str = "en"
 
@@ -77,9 +80,9 @@ def build(doc: Document, lang: str) -> Analysis:
     for start, end in doc.sentences:
         text = doc.text[start:end]
         seg = doc.segments[max(0, bisect.bisect_right(seg_starts, start) - 1)]
-        heading = (seg.start == start and seg.end == end and seg.is_heading
-                   and lines[seg.line] == 1) or text.endswith("?")
-        an.sentences.append(Sentence(start, end, text, text.lower(), heading, lang=lang))
+        heading = (seg.is_heading and lines[seg.line] == 1) or text.endswith("?")
+        label = seg.start == start and seg.end == end and seg.is_heading
+        an.sentences.append(Sentence(start, end, text, text.lower(), heading, label, lang=lang))
         an.starts.append(start)
     return an
 
@@ -98,6 +101,13 @@ def negated(an: Analysis, sent: Sentence, s: str, m: re.Match) -> bool:
     return bool(_NEG_AFTER_RE.search(after))
 
 
+def _measures_ads(s: str, pos: int) -> bool:
+    """The analytics verb's object is advertising ("mittaamme mainostemme tehoa")."""
+    window = s[pos : pos + 30]
+    ad = _ADS_RE.search(window)
+    return bool(ad) and not re.search(r",| and | ja | och | sekä | samt ", window[: ad.start()])
+
+
 def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     found: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
     negs: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
@@ -107,10 +117,10 @@ def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[
         for cat, (strong, weak) in _CATEGORY_RX.items():
             for s in (sent.lower, sent.lemmas):
                 m = strong.search(s) if strong else None
-                if m is None and weak is not None:
-                    m = weak.search(s)
-                    if m is not None and not _WEB_RE.search(sent.lower):
-                        m = None
+                if m is None and weak is not None and _WEB_RE.search(sent.lower):
+                    # "measure our ads" is marketing, not site analytics
+                    m = next((w for w in weak.finditer(s) if cat != "analytics"
+                              or not _measures_ads(s, w.end())), None)
                 if m is None:
                     continue
                 start = sent.start + m.start() if s is sent.lower else None
@@ -261,7 +271,7 @@ def find_transfers(an: Analysis) -> tuple[bool | None, str | None, bool]:
         if not m:
             continue
         topic = True
-        if sent.heading or sent.text.endswith("?"):
+        if sent.heading or sent.label:
             continue
         q = an.quote(sent, sent.start + m.start(), sent.start + m.end())
         if _TNEG_RE.search(sent.lower) and not _TEXC_RE.search(sent.lower):

@@ -58,6 +58,7 @@ CATEGORY_TERMS: dict[str, dict[str, list[str]]] = {
         "weak": [
             r"tilasto|analysoi|analyysi|statistiik|seuranta|seurata|mittaa|mittaroi",
             r"statistik|analys|mäta|mätning|\bstatistics|\banalys[ei]s|measure|measurement",
+            r"\btrack\w* (?:visits|visitors|page views|how)|följa upp besök|följer upp besök",
         ],
     },
     "marketing": {
