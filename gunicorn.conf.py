@@ -18,3 +18,5 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Long enough for any URL our API documents; longer ones get 414 from gunicorn itself.
+limit_request_line = 8190

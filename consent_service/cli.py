@@ -21,8 +21,11 @@ def cli():
 def init_app(app) -> None:
     """Our commands live on app.cli, so `flask`, FlaskGroup and the test runner see them."""
     from .analysis.cli import commands as analysis_commands
+    from .proof.cli import COMMANDS as proof_commands
+    from .scan.cli import scan_command, worker_command
 
-    for command in (admin, site, demo, *analysis_commands):
+    for command in (admin, site, demo, *analysis_commands, *proof_commands, scan_command,
+                    worker_command):
         app.cli.add_command(command)
 
 
@@ -89,6 +92,23 @@ def site_create(domains, name, notice, privacy_url, languages, service_ids, publ
     except ServiceError as exc:
         raise click.ClickException(f"{exc.message} {json.dumps(exc.errors)}") from exc
     click.echo(json.dumps(result))
+
+
+@site.command("api-key")
+@click.option("--site", "site_key", required=True)
+@click.option("--name", default="cli")
+@click.option("--role", type=click.Choice(["viewer", "editor", "owner"]), default="editor")
+@with_appcontext
+def site_api_key(site_key, name, role):
+    """Create an admin API key for a site; prints it once (only its hash is stored)."""
+    from .services.errors import ServiceError
+    from .services.sites import create_api_key, get_site
+
+    try:
+        _, key = create_api_key(get_site(site_key), name, role=role)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(key)
 
 
 @click.command("demo")

@@ -21,6 +21,7 @@ fi
 .venv/bin/consent-service db upgrade >/dev/null 2>&1
 export SITE_KEY=$(.venv/bin/consent-service site create --domain st.example.fi --publish \
   --services google-analytics --services facebook-pixel | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
+API_KEY=$(.venv/bin/consent-service site api-key --site "$SITE_KEY" --role owner)
 .venv/bin/gunicorn -c gunicorn.conf.py --workers 2 --bind 127.0.0.1:$port \
   --access-logfile /dev/null "consent_service:create_app()" >"$work/gunicorn.log" 2>&1 &
 pid=$!
@@ -33,5 +34,6 @@ TOML
 .venv/bin/schemathesis --config-file "$work/schemathesis.toml" run \
   "http://127.0.0.1:$port/api/v1/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-150}" --seed 4711 --workers 2 \
+  -H "Authorization: Bearer $API_KEY" \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-150}" --seed 4711 --workers 1 \
   --request-timeout 10 --suppress-health-check all

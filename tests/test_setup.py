@@ -57,3 +57,15 @@ def test_cli_admin_create_reads_password_from_stdin(runner):
     short = runner.invoke(args=["admin", "create", "--email", "b@example.fi",
                                 "--password-stdin"], input="short\n")
     assert short.exit_code != 0
+
+
+def test_cli_api_key_is_shown_once_and_stored_hashed(runner, published_site):
+    from consent_service.models import ApiKey
+
+    result = runner.invoke(args=["site", "api-key", "--site", published_site.site_key,
+                                 "--role", "viewer"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip()
+    row = db.session.query(ApiKey).one()
+    assert key.startswith(row.prefix + ".") and key not in (row.key_hash, row.prefix)
+    assert row.role == "viewer"

@@ -127,7 +127,7 @@ class Consents(MethodView):
         return body, (201 if created else 200)
 
 
-@blp.route("/receipts/<string:receipt_id>")
+@blp.route("/receipts/<string(maxlength=40):receipt_id>")
 class Receipt(MethodView):
     @blp.arguments(ReceiptQuery, location="query")
     @blp.response(200, ReceiptRecord)

@@ -43,7 +43,7 @@ class ReceiptOut(Schema):
 
 
 class ReceiptQuery(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    token = fields.String(required=True, validate=validate.Length(min=1, max=400))
 
 
 class ReceiptRecord(Schema):
