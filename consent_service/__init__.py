@@ -59,6 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
         from .api import demo
 
         app.register_blueprint(demo.bp)
+    from .proof.api import init_app as init_proof_api
+
+    init_proof_api(app)
     from . import cli
 
     cli.init_app(app)

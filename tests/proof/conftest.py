@@ -1,0 +1,73 @@
+"""Fixtures of the proof tests: a site with our own banner texts, events at chosen times."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consent_service.extensions import db
+from consent_service.services import consents, policies, sites
+
+# Our own short test texts (never copied from a real notice).
+BANNER = {
+    lang: {
+        "title": f"Evästeet ({lang})",
+        "description": "Käytämme evästeitä sivuston toimintaan ja kävijämäärien mittaamiseen.",
+        "accept_all": "Hyväksy kaikki", "reject_all": "Hylkää kaikki", "settings": "Asetukset",
+        "categories": {
+            "necessary": {"title": "Välttämättömät", "description": "Sivusto toimii."},
+            "analytics": {"title": "Analytiikka", "description": "Mittaamme käyntejä."},
+            "marketing": {"title": "Markkinointi", "description": "Mainonnan kohdistus."},
+        },
+    }
+    for lang in ("fi", "sv", "en")
+}
+T0 = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def proof_site(app):
+    site = sites.create_site(["kauppa.example.fi"], name="Testikauppa Oy")
+    content = policies.build_content(["necessary", "analytics", "marketing"],
+                                     ["google-analytics", "facebook-pixel"], banner=BANNER)
+    policy = policies.create_draft(site, content)
+    policies.publish(policy)
+    return sites.get_site(site.site_key)
+
+
+@pytest.fixture
+def add_events(app, proof_site, monkeypatch):
+    """add_events(n, start=T0, step=timedelta(days=1)) -> list of (event_id, receipt_id)."""
+    clock = {"now": T0}
+    monkeypatch.setattr(consents, "utcnow", lambda: clock["now"])
+    hashes = policies.banner_hashes(
+        policies.current_policy(proof_site).content)
+    made = []
+
+    def add(n: int, start: datetime | None = None, step: timedelta = timedelta(days=1),
+            site=None, version: int = 1):
+        site = site or proof_site
+        if start is not None:
+            clock["now"] = start
+        out = []
+        for i in range(n):
+            action = ("accept_all", "reject_all", "custom")[i % 3]
+            choices = {"analytics": action != "reject_all", "marketing": action == "accept_all"}
+            lang = ("fi", "sv", "en")[i % 3]
+            event, created = consents.record(
+                site, {"event_id": uuid.uuid4(), "policy_version": version, "action": action,
+                       "choices": choices, "language": lang, "banner_hash": hashes[lang],
+                       "page_url": f"https://kauppa.example.fi/sivu/{i}?q=x", "gpc": i % 5 == 0},
+                remote_addr=f"192.0.2.{i % 250}", user_agent="Mozilla/5.0 (X11; Linux x86_64) "
+                "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+                ip_mode="truncate", secret=app.config["SECRET_KEY"])
+            assert created
+            out.append((str(event.event_id), event.receipt_id, event.seq))
+            clock["now"] = clock["now"] + step
+        made.extend(out)
+        db.session.expire_all()
+        return out
+
+    return add
