@@ -139,6 +139,14 @@ class Receipt(MethodView):
         return consents.receipt_record(event, site)
 
 
+@health_blp.route("/livez")
+class Live(MethodView):
+    @health_blp.response(200, HealthOut)
+    def get(self):
+        """The process answers (no database call): for load balancers and as a baseline."""
+        return {"status": "ok", "database": "not checked"}
+
+
 @health_blp.route("/healthz")
 class Health(MethodView):
     @health_blp.response(200, HealthOut)
