@@ -65,7 +65,8 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
         "text_length": len(doc.text),
     }
     hits = detect.find_services(an, catalog)
-    if len(_NOTICE_RE.findall(text_lower)) < 2 and not hits:
+    notice_words = len(_NOTICE_RE.findall(text_lower))
+    if not hits and notice_words < 2 and not _COOKIE_RE.search(text_lower):
         result["findings"].append(_finding("not-a-notice", lang, None))
         result["banner"] = build_banner_texts([], [], None, None)
         return result

@@ -94,7 +94,8 @@ def negated(an: Analysis, sent: Sentence, s: str, m: re.Match) -> bool:
     negs = list(_NEG_RE.finditer(before))
     if negs and not _CONTRAST_RE.search(before[negs[-1].end() :]):
         return True
-    if s is sent.lower:
+    if s is sent.lower and not sent.text.endswith((".", "!", "?")):
+        # a table cell ("Markkinointievästeet | Ei käytössä"): read on into the next cell
         after = an.doc.text[sent.start + m.end() : sent.start + m.end() + 50].lower()
     else:
         after = s[m.end() : m.end() + 50]
