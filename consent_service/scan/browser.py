@@ -1,0 +1,125 @@
+"""Launch and always tear down the system Chromium through Playwright.
+
+``BrowserSession`` starts Playwright and Chromium, notes the Chromium process groups that
+appeared, and on exit closes the browser, stops Playwright, waits for those groups to end
+and SIGKILLs what is left. A watchdog thread kills the groups when the overall deadline
+passes, which makes any Playwright call that is stuck raise, so a scan is always bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from . import procs
+
+log = logging.getLogger(__name__)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+# One launch at a time in this process, so the process groups that appear are ours.
+_launch_lock = threading.Lock()
+
+
+class ScanError(Exception):
+    """A scan that could not run. ``exit_code`` 2 is bad input, 3 an unscannable site."""
+
+    def __init__(self, code: str, message: str, exit_code: int = 3):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.exit_code = exit_code
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+class BrowserSession:
+    def __init__(self, executable: str, deadline: float):
+        self.executable = executable
+        self.deadline = deadline
+        self.groups: set[int] = set()
+        self.driver_pids: dict[int, str] = {}
+        self.timed_out = False
+        self._pw = None
+        self.browser = None
+        self._stop = threading.Event()
+        self._watchdog: threading.Thread | None = None
+
+    def __enter__(self) -> BrowserSession:
+        from playwright.sync_api import sync_playwright
+
+        if not Path(self.executable).exists():
+            raise ScanError("no-browser", f"Chromium not found at {self.executable}", 3)
+        try:
+            with _launch_lock:
+                before = set(procs.descendants())
+                self._pw = sync_playwright().start()
+                try:
+                    self.browser = self._pw.chromium.launch(
+                        executable_path=self.executable, args=CHROMIUM_ARGS, headless=True,
+                        timeout=30_000, handle_sigint=False, handle_sigterm=False,
+                        handle_sighup=False,
+                    )
+                finally:
+                    new = {p: v for p, v in procs.descendants().items() if p not in before}
+                    self.groups = {pgid for comm, _, pgid in new.values()
+                                   if procs.is_chromium(comm)}
+                    self.driver_pids = {p: comm for p, (comm, _, _) in new.items()
+                                        if not procs.is_chromium(comm)}
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        self._watchdog = threading.Thread(target=self._watch, name="scan-watchdog", daemon=True)
+        self._watchdog.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.25):
+            if time.monotonic() > self.deadline:
+                log.warning("scan deadline passed; killing Chromium groups %s", self.groups)
+                self.timed_out = True
+                procs.kill_groups(self.groups)
+                return
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        try:
+            if self.browser is not None:
+                self.browser.close()
+        except Exception:  # noqa: BLE001 - the browser may already be dead
+            pass
+        try:
+            if self._pw is not None:
+                self._pw.stop()
+        except Exception:  # noqa: BLE001
+            pass
+        self.reap()
+
+    def reap(self, wait: float = 3.0) -> None:
+        """Wait for our Chromium groups to end; SIGKILL them (and the driver) if they don't."""
+        end = time.monotonic() + wait
+        while time.monotonic() < end and self._alive():
+            time.sleep(0.05)
+        if self._alive():
+            procs.kill_groups(self.groups)
+            time.sleep(0.1)
+        live = {p for p, comm in self.driver_pids.items()
+                if (procs.stat(p) or ("",))[0] == comm}
+        procs.kill_pids(live)
+
+    def _alive(self) -> bool:
+        if not self.groups:
+            return False
+        return any(pgid in self.groups and procs.is_chromium(comm)
+                   for comm, _, pgid in procs.all_processes().values())

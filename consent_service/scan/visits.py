@@ -1,0 +1,314 @@
+"""The three visits of a scan: before any choice, after "accept all", after "reject all".
+
+Each visit runs in a fresh browser context and records every request the page attempts
+(all frames and service workers, failed ones too), the cookies with expiry and party, and
+the storage keys, over up to ``pages`` same-site pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from . import banners
+from .browser import BrowserSession, ScanError
+from .matching import host_of, iso, registrable_domain
+
+CONSENT_API = re.compile(r"/api/v1/sites/[^/]+/consents(?:\?|$)")
+SKIP_LINK = re.compile(r"\.(?:pdf|jpe?g|png|gif|webp|svg|zip|docx?|xlsx?|pptx?|mp[34]|avi)$", re.I)
+EMPTY_BODIES = {"script": "", "stylesheet": "", "image": "", "document": "<!doctype html>"}
+
+
+@dataclass
+class ScanOptions:
+    pages: int = 1
+    page_timeout: float = 20.0  # seconds for one page load
+    total_timeout: float = 120.0  # seconds for the whole scan
+    settle: float = 3.0  # seconds to watch after a page loaded or a banner was answered
+    banner_wait: float = 5.0  # seconds to wait for a banner to show
+    chromium: str = "/usr/bin/chromium"
+    offline: bool = False  # fulfil every non-loopback request locally (tests, CI)
+    # route_handler(route, request) -> bool: True when it fulfilled/aborted the request
+    route_handler: Callable | None = None
+    record_consents: bool = False  # let the banner send its consent events
+    screenshot: bool = True
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Recorder:
+    """Requests of one context, in order, with a flag for those after the banner answer."""
+
+    def __init__(self) -> None:
+        self.entries: dict = {}  # Request object -> entry
+        self.after_choice = False
+
+    def on_request(self, request) -> None:
+        url = request.url
+        entry = {"url": url, "host": host_of(url), "type": request.resource_type,
+                 "failed": False, "after_choice": self.after_choice}
+        try:
+            if request.service_worker is not None:
+                entry["service_worker"] = True
+        except Exception:  # noqa: BLE001 - older Playwright
+            pass
+        self.entries[request] = entry
+
+    def on_failed(self, request) -> None:
+        entry = self.entries.get(request)
+        if entry is not None:
+            entry["failed"] = True
+            entry["error"] = request.failure or "failed"
+
+    def requests(self) -> list[dict]:
+        return list(self.entries.values())
+
+
+def _router(opts: ScanOptions):
+    def handle(route, request):
+        url = request.url
+        if not opts.record_consents and request.method == "POST" and CONSENT_API.search(url):
+            return route.abort("blockedbyclient")
+        if opts.route_handler is not None and opts.route_handler(route, request):
+            return None
+        if opts.offline and url.startswith(("http:", "https:")) and not is_loopback(host_of(url)):
+            if request.is_navigation_request() and request.frame.parent_frame is None:
+                return route.abort("internetdisconnected")
+            body = EMPTY_BODIES.get(request.resource_type, "")
+            return route.fulfill(status=200, body=body)
+        return route.continue_()
+
+    return handle
+
+
+class Visit:
+    def __init__(self, session: BrowserSession, opts: ScanOptions, kind: str):
+        self.opts, self.kind, self.session = opts, kind, session
+        self.context = session.browser.new_context(
+            ignore_https_errors=True, service_workers="allow",
+            viewport={"width": 1280, "height": 800},
+        )
+        self.recorder = Recorder()
+        self.context.on("request", self.recorder.on_request)
+        self.context.on("requestfailed", self.recorder.on_failed)
+        if opts.offline or opts.route_handler or not opts.record_consents:
+            self.context.route("**/*", _router(opts))
+        self.page = self.context.new_page()
+        self.storage: set[str] = set()
+        self.session_storage: set[str] = set()
+        self.cookies_at_choice: set[tuple] = set()
+        self.notes: list[str] = []
+
+    def _timeout(self) -> float:
+        left = self.session.deadline - time.monotonic()
+        if left <= 1:
+            raise ScanError("timeout", "the scan took longer than its overall time limit")
+        return min(self.opts.page_timeout, left - 1)
+
+    def load(self, url: str, *, first: bool = False) -> None:
+        timeout = self._timeout()
+        try:
+            response = self.page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        except Exception as exc:  # noqa: BLE001
+            raise _load_error(url, exc, self.session) from None
+        if first:
+            _check_document(url, response)
+        try:
+            self.page.wait_for_load_state("load", timeout=self._timeout() * 1000)
+        except ScanError:
+            raise
+        except Exception:  # noqa: BLE001 - keep what loaded; say so in the report
+            self.notes.append(f"{url} did not finish loading within {self.opts.page_timeout:g} s")
+        self.settle()
+        self.collect_storage()
+
+    def settle(self) -> None:
+        wait = min(self.opts.settle, max(0.0, self.session.deadline - time.monotonic() - 2))
+        if wait > 0:
+            self.page.wait_for_timeout(wait * 1000)
+
+    def collect_storage(self) -> None:
+        js = ("() => { const k = (s) => { try { return Object.keys(s); } catch (e) { return []; }"
+              " }; return [k(window.localStorage), k(window.sessionStorage)]; }")
+        try:
+            local, session = self.page.evaluate(js)
+        except Exception:  # noqa: BLE001
+            return
+        self.storage.update(local)
+        self.session_storage.update(session)
+
+    def mark_choice(self) -> None:
+        self.cookies_at_choice = {_cookie_key(c) for c in self.context.cookies()}
+        self.recorder.after_choice = True
+
+    def links(self, limit: int) -> list[str]:
+        if limit <= 0:
+            return []
+        try:
+            hrefs = self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        except Exception:  # noqa: BLE001
+            return []
+        base = self.page.url
+        site = registrable_domain(host_of(base))
+        out: list[str] = []
+        for href in hrefs:
+            url = urldefrag(urljoin(base, href))[0]
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or SKIP_LINK.search(parts.path):
+                continue
+            if registrable_domain(parts.hostname or "") != site or url in out:
+                continue
+            if url == urldefrag(base)[0]:
+                continue
+            out.append(url)
+            if len(out) >= limit:
+                break
+        return out
+
+    def screenshot(self) -> str | None:
+        try:
+            return base64.b64encode(self.page.screenshot(type="png", timeout=10_000)).decode()
+        except Exception:  # noqa: BLE001
+            return None
+
+    def result(self, site_domain: str) -> dict:
+        cookies = []
+        for c in self.context.cookies():
+            cookies.append({
+                "name": c["name"], "domain": c["domain"], "path": c.get("path", "/"),
+                "expires": iso(c.get("expires")),
+                "third_party": registrable_domain(c["domain"].lstrip(".")) != site_domain,
+                "after_choice": _cookie_key(c) not in self.cookies_at_choice
+                if self.recorder.after_choice else False,
+            })
+        return {
+            "requests": self.recorder.requests(),
+            "cookies": cookies,
+            "storage": sorted(self.storage),
+            "session_storage": sorted(self.session_storage),
+            "notes": self.notes,
+        }
+
+    def close(self) -> None:
+        try:
+            self.context.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _cookie_key(c: dict) -> tuple:
+    return (c["name"], c["domain"], c.get("path"), c.get("value"))
+
+
+def _check_document(url: str, response) -> None:
+    if response is None:
+        return
+    if response.status >= 400:
+        raise ScanError("http-error", f"{url} answered HTTP {response.status}")
+    ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype and ctype not in ("text/html", "application/xhtml+xml"):
+        raise ScanError("not-html", f"{url} is not HTML ({ctype})")
+
+
+def _load_error(url: str, exc: Exception, session: BrowserSession) -> ScanError:
+    text = str(exc)
+    if session.timed_out or time.monotonic() > session.deadline:
+        return ScanError("timeout", "the scan took longer than its overall time limit")
+    if "Timeout" in type(exc).__name__ or "Timeout" in text.split("\n")[0]:
+        return ScanError("timeout", f"{url} did not load in time")
+    if "net::ERR_ABORTED" in text:
+        # Chromium aborts navigations that became downloads (PDF, zip ...)
+        return ScanError("not-html", f"{url} is not HTML (the browser would download it)")
+    m = re.search(r"net::ERR_[A-Z_]+", text)
+    reason = m.group(0) if m else text.split("\n")[0][:200]
+    return ScanError("unreachable", f"{url} could not be loaded: {reason}")
+
+
+def run_visits(url: str, opts: ScanOptions) -> dict:
+    """Drive Chromium through the three visits; the raw material for the report."""
+    deadline = time.monotonic() + opts.total_timeout
+    site_domain = registrable_domain(host_of(url))
+    out: dict = {"pages": [url], "language": None, "screenshot": None, "banner": None,
+                 "visits": {}, "notes": []}
+    with BrowserSession(opts.chromium, deadline) as session:
+        try:
+            _before(session, opts, url, site_domain, out)
+            for kind, choice in (("after_accept", "accept"), ("after_reject", "reject")):
+                out["visits"][kind] = (
+                    _after(session, opts, out["pages"], choice, site_domain, out)
+                    if out["banner"]["found"] else None
+                )
+        except ScanError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a killed browser surfaces as any error
+            if session.timed_out or time.monotonic() > deadline:
+                raise ScanError("timeout", "the scan took longer than its overall time "
+                                f"limit ({opts.total_timeout:g} s)") from None
+            raise ScanError("browser-error", f"the browser failed: {str(exc)[:200]}") from None
+    return out
+
+
+def _before(session, opts, url, site_domain, out) -> None:
+    visit = Visit(session, opts, "before_consent")
+    try:
+        visit.load(url, first=True)
+        found = banners.wait_for_banner(visit.page, min(opts.banner_wait, visit._timeout()))
+        try:
+            lang = visit.page.evaluate("() => document.documentElement.lang || ''")
+        except Exception:  # noqa: BLE001
+            lang = ""
+        out["language"] = (lang or "").split("-")[0].lower() or None
+        if opts.screenshot:
+            out["screenshot"] = visit.screenshot()
+        out["banner"] = {"found": bool(found["found"]), "cmp": found["cmp"] if found["found"]
+                         else None, "reject_on_first_layer": bool(found["reject"])
+                         if found["found"] else None}
+        if found.get("loaded") and not found["found"]:
+            out["notes"].append("the consent-service banner is loaded but did not show")
+        out["pages"] += visit.links(opts.pages - 1)
+        for page_url in out["pages"][1:]:
+            try:
+                visit.load(page_url)
+            except ScanError as exc:
+                if exc.code == "timeout" and time.monotonic() > session.deadline - 1:
+                    raise
+                visit.notes.append(exc.message)
+        out["visits"]["before_consent"] = visit.result(site_domain)
+    finally:
+        visit.close()
+
+
+def _after(session, opts, pages, choice, site_domain, out) -> dict | None:
+    kind = "after_accept" if choice == "accept" else "after_reject"
+    visit = Visit(session, opts, kind)
+    try:
+        visit.load(pages[0])
+        clicked = banners.answer(visit.page, choice, min(opts.banner_wait, visit._timeout()))
+        if clicked is None:
+            out["notes"].append(f"no '{choice} all' button could be clicked")
+            return None
+        visit.mark_choice()
+        visit.settle()
+        visit.collect_storage()
+        for page_url in pages[1:] or pages[:1]:
+            try:
+                visit.load(page_url)
+            except ScanError as exc:
+                if exc.code == "timeout" and time.monotonic() > session.deadline - 1:
+                    raise
+                visit.notes.append(exc.message)
+        return visit.result(site_domain)
+    finally:
+        visit.close()
