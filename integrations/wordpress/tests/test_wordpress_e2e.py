@@ -1,0 +1,354 @@
+"""End-to-end: WordPress with the consent-service plugin, a live consent-service, Chromium.
+
+Skips when WordPress, PHP, MariaDB, Chromium or the banner bundle are missing, unless CI is
+set (then it fails: `.ci/run` installs them with scripts/install-wordpress-deps.sh).
+Screenshots go to artifacts/wordpress/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from wp_harness import ADMIN_PASSWORD, ADMIN_USER, CHROMIUM, ROOT, Stack, http_get, missing_tools
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "artifacts" / "wordpress"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+TRACKER_ROUTES = ["https://www.googletagmanager.com/**", "https://connect.facebook.net/**",
+                  "https://www.google-analytics.com/**", "https://www.facebook.com/tr*"]
+# Stand-ins for the vendors' scripts: they send the hit the real ones would.
+GTAG_STUB = ("window.__gtagLoaded = true;"
+             "new Image().src = 'https://www.google-analytics.com/g/collect?v=2&tid=G-TEST&en=page_view';")
+FBEVENTS_STUB = ("window.__fbeventsLoaded = true;"
+                 "new Image().src = 'https://www.facebook.com/tr?id=100000000000001&ev=PageView';")
+GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f9040100000000"
+                    "2c00000000010001000002024401003b")
+WAIT_MS = 15_000
+
+FI = {"accept": "Hyväksy kaikki", "reject": "Hylkää kaikki"}
+EN = {"accept": "Accept all", "reject": "Reject all"}
+
+
+@pytest.fixture(scope="module")
+def stack():
+    missing = missing_tools()
+    if missing:
+        reason = "WordPress end-to-end test needs: " + "; ".join(missing) + \
+                 " (run scripts/install-wordpress-deps.sh and build banner_js)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="wp-e2e-") as tmp:
+        s = Stack(Path(tmp))
+        try:
+            s.start_consent_service()
+            s.install_wordpress()
+            s.start_wordpress()
+            s.setup_seconds = round(time.monotonic() - started, 1)
+            yield s
+        finally:
+            log = s.debug_log()
+            s.close()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "e2e-timing.json").write_text(json.dumps({
+                "setup_seconds": getattr(s, "setup_seconds", None),
+                "total_seconds": round(time.monotonic() - started, 1)}))
+            if log:
+                (ARTIFACTS / "wp-debug.log").write_text(log)
+
+
+@pytest.fixture(scope="module")
+def browser(stack):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                              timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Recorder:
+    """A browser context whose off-machine requests are recorded and answered locally."""
+
+    def __init__(self, browser):
+        self.trackers: list[str] = []
+        self.external: list[str] = []
+        self.ctx = browser.new_context(viewport={"width": 1280, "height": 860})
+        self.ctx.set_default_timeout(WAIT_MS)
+        self.ctx.route("**/*", self._other)  # registered first: tracker routes win
+        for pattern in TRACKER_ROUTES:
+            self.ctx.route(pattern, self._tracker)
+        self.page = self.ctx.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _other(self, route):
+        host = urlsplit(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def _tracker(self, route):
+        url = route.request.url
+        self.trackers.append(url)
+        if "gtag/js" in url:
+            route.fulfill(status=200, content_type="application/javascript", body=GTAG_STUB)
+        elif "fbevents.js" in url:
+            route.fulfill(status=200, content_type="application/javascript", body=FBEVENTS_STUB)
+        else:
+            route.fulfill(status=200, content_type="image/gif", body=GIF)
+
+    def wait_trackers(self, needles: list[str], timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(any(n in u for u in self.trackers) for n in needles):
+                return
+            self.page.wait_for_timeout(200)
+        raise AssertionError(f"tracker requests {needles} not all seen: {self.trackers}")
+
+    def close(self):
+        self.ctx.close()
+
+
+@pytest.fixture
+def rec(browser):
+    r = Recorder(browser)
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+def banner_button(page, label):
+    return page.locator(".banner button", has_text=label)
+
+
+def open_home(rec, stack, labels=FI):
+    rec.page.goto(stack.wp_url + "/", wait_until="load")
+    banner_button(rec.page, labels["accept"]).wait_for(state="visible")
+    rec.page.wait_for_timeout(1000)  # let anything that would fire, fire
+
+
+def head_of(html: str) -> str:
+    return html[html.index("<head"):html.index("</head>")]
+
+
+def test_loader_is_first_in_head_and_gtag_is_held_back(stack):
+    html = http_get(stack.wp_url + "/")
+    head = head_of(html)
+    loader = f'<script src="{stack.cs_url}/loader/{stack.site_key}.js" id="consent-service-loader">'
+    assert loader in head
+    before = head[head.index(">") + 1:head.index(loader)]
+    # Only the theme's <meta charset> (printed before wp_head()) may precede the loader.
+    assert re.fullmatch(r"\s*(<meta charset=[^>]*>\s*)?", before), before
+    first_tag = re.search(r"<(script|link|style|meta|title)\b", head[head.index(">") + 1:])
+    assert first_tag and first_tag.group(0) in ("<meta", "<script")
+    assert head.index(loader) < head.index('id="e2e-early-head"')  # wp_head priority 1
+    assert head.index(loader) < head.index("e2e-meta-pixel")
+    # The enqueued gtag.js and its inline config are held back; the local script is not.
+    gtag = re.search(r"<script[^>]*googletagmanager\.com/gtag/js[^>]*>", head).group(0)
+    assert 'type="text/plain"' in gtag and 'data-category="analytics"' in gtag
+    after = re.search(r"<script[^>]*id=['\"]google-gtag-js-after['\"][^>]*>", head).group(0)
+    assert 'type="text/plain"' in after and 'data-category="analytics"' in after
+    local = re.search(r"<script[^>]*id=['\"]e2e-local-js-after['\"][^>]*>", head).group(0)
+    assert "text/plain" not in local
+    assert head.index(loader) < head.index("googletagmanager.com/gtag/js")
+    assert '<html lang="fi"' in html
+
+
+def test_no_tracker_before_consent_then_accept_loads_them(stack, rec):
+    page = rec.page
+    open_home(rec, stack)
+    assert rec.trackers == [], rec.trackers
+    assert page.evaluate("window.__e2eEarly") is True  # the loader ran before priority-1 code
+    assert page.evaluate("window.__e2eLocalRan") == 1
+    assert page.evaluate("!!window.__gtagLoaded || !!window.__fbeventsLoaded") is False
+    head = page.evaluate("Array.from(document.head.children).slice(0, 3)"
+                         ".map(e => e.outerHTML.slice(0, 120))")
+    # (The pixel snippet inserts fbevents.js before the first script: that one is blocked.)
+    assert page.evaluate("document.querySelector('head > script:not([data-cs-blocked])').id") == \
+        "consent-service-loader", head
+    cookies = [c["name"] for c in rec.ctx.cookies()]
+    assert not [c for c in cookies if c.startswith(("_ga", "_fb"))], cookies
+
+    banner_button(page, FI["accept"]).click()
+    rec.wait_trackers(["googletagmanager.com/gtag/js", "google-analytics.com/g/collect",
+                       "connect.facebook.net/en_US/fbevents.js", "facebook.com/tr"])
+    assert page.evaluate("window.__gtagLoaded && window.__fbeventsLoaded") is True
+    # gtag's inline config ran after gtag.js, once.
+    assert page.evaluate(
+        "window.dataLayer.filter(a => a[0] === 'config' && a[1] === 'G-TEST').length") == 1
+    events = stack.wait_events(1)
+    assert events[-1]["action"] == "accept_all"
+    assert events[-1]["policy_version"] == stack.policy_version
+    choices = events[-1]["choices"]
+    assert choices["analytics"] is choices["marketing"] is True and all(choices.values())
+    assert events[-1]["language"] == "fi"
+    assert events[-1]["page_url"].startswith(stack.wp_url)
+    assert rec.external == [], rec.external
+    assert rec.errors == [], rec.errors
+
+    # The next page view runs them at once, without the banner.
+    rec.trackers.clear()
+    page.goto(stack.wp_url + "/", wait_until="load")
+    rec.wait_trackers(["googletagmanager.com/gtag/js", "connect.facebook.net"])
+    assert not banner_button(page, FI["accept"]).is_visible()
+
+    # Withdrawing through the [consent_settings] button is as easy: one click to open, one
+    # to reject; the service records a withdrawal.
+    page.locator("main button[data-consent-open]").click()
+    modal = page.locator(".modal[role=dialog]")
+    modal.wait_for(state="visible")
+    modal.locator("button", has_text=FI["reject"]).click()
+    events = stack.wait_events(2)
+    assert events[-1]["action"] == "withdraw"
+    assert events[-1]["choices"]["analytics"] is False
+    rec.trackers.clear()
+    page.goto(stack.wp_url + "/", wait_until="load")
+    page.wait_for_timeout(1500)
+    assert rec.trackers == [], rec.trackers
+
+
+def test_reject_loads_nothing(stack, rec):
+    page = rec.page
+    before = len(stack.consent_events())
+    open_home(rec, stack)
+    banner_button(page, FI["reject"]).click()
+    events = stack.wait_events(before + 1)
+    assert events[-1]["action"] == "reject_all"
+    assert events[-1]["policy_version"] == stack.policy_version
+    choices = events[-1]["choices"]
+    assert choices.pop("necessary") is True and choices and not any(choices.values())
+    page.wait_for_timeout(1500)
+    page.goto(stack.wp_url + "/", wait_until="load")
+    page.wait_for_timeout(1500)
+    assert rec.trackers == [], rec.trackers
+    assert not banner_button(page, FI["reject"]).is_visible()  # not asked again at once
+    assert rec.external == [], rec.external
+
+
+def test_consent_settings_block_and_shortcode_reopen_the_banner(stack, rec):
+    page = rec.page
+    open_home(rec, stack)
+    banner_button(page, FI["reject"]).click()
+    page.locator(".banner").wait_for(state="hidden")
+    button = page.locator("main button[data-consent-open]")
+    assert button.inner_text().strip() == "Cookie settings"  # no fi translation installed
+    button.click()
+    page.locator(".modal[role=dialog]").wait_for(state="visible")
+
+    page.goto(f"{stack.wp_url}/?page_id={stack.pages['block']}", wait_until="load")
+    block = page.locator(
+        "main .wp-block-consent-service-consent-settings button[data-consent-open]")
+    assert block.inner_text().strip() == "Muuta evästeasetuksia"
+    assert not page.locator(".modal[role=dialog]").is_visible()
+    block.click()
+    page.locator(".modal[role=dialog]").wait_for(state="visible")
+    assert rec.trackers == [], rec.trackers
+
+
+@pytest.mark.parametrize("lang,labels,locale", [("fi", FI, "fi"), ("en", EN, "")])
+def test_screenshots(stack, rec, lang, labels, locale):
+    stack.set_language(locale)
+    try:
+        open_home(rec, stack, labels)
+        assert rec.page.evaluate("document.documentElement.lang").startswith(lang)
+        assert banner_button(rec.page, labels["reject"]).is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        rec.page.screenshot(path=str(ARTIFACTS / f"wordpress-banner-{lang}.png"))
+        assert rec.trackers == [], rec.trackers
+    finally:
+        stack.set_language("fi")
+
+
+def test_settings_page_test_connection_and_validation(stack, rec):
+    page = rec.page
+    page.goto(stack.wp_url + "/wp-login.php", wait_until="load")
+    page.fill("#user_login", ADMIN_USER)
+    page.fill("#user_pass", ADMIN_PASSWORD)
+    page.click("#wp-submit")
+    page.wait_for_url("**/wp-admin/**")
+    page.goto(stack.wp_url + "/wp-admin/options-general.php?page=consent-service",
+              wait_until="load")
+    assert page.input_value("#consent_service_service_url") == stack.cs_url
+    assert page.input_value("#consent_service_site_key") == stack.site_key
+    assert page.locator('script[src*="/loader/"]').count() == 0  # not in the admin
+
+    page.click("#consent_service_test")
+    result = page.locator("#consent-service-test-result")
+    result.wait_for(state="visible")
+    assert f"policy version: {stack.policy_version}" in result.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "wordpress-settings.png"), full_page=True)
+
+    # A plain-http URL to another host and a malformed key are refused; the old values stay.
+    page.fill("#consent_service_service_url", "http://consent.example.com")
+    page.fill("#consent_service_site_key", "sk_not-a-site-key")
+    page.click("#submit")
+    page.wait_for_load_state("load")
+    errors = page.locator(".notice-error, .error").all_inner_texts()
+    text = " ".join(errors)
+    assert "https://" in text and "pk_" in text, errors
+    assert page.input_value("#consent_service_service_url") == stack.cs_url
+    assert page.input_value("#consent_service_site_key") == stack.site_key
+
+    # A wrong key saves (the format is right) but the test reports the service's 404.
+    page.fill("#consent_service_site_key", "pk_doesnotexist")
+    page.click("#submit")
+    page.wait_for_load_state("load")
+    page.click("#consent_service_test")
+    result = page.locator("#consent-service-test-result")
+    result.wait_for(state="visible")
+    assert "Connection failed" in result.inner_text() and "404" in result.inner_text()
+
+    # Without the form's nonce the test action is refused.
+    resp = page.request.post(stack.wp_url + "/wp-admin/admin-post.php",
+                             form={"action": "consent_service_test_connection"})
+    assert resp.status in (403, 200) and "consent-service-test-result" not in resp.text()
+    assert "link you followed has expired" in resp.text() or resp.status == 403
+
+    page.fill("#consent_service_site_key", stack.site_key)
+    page.click("#submit")
+    page.wait_for_load_state("load")
+    assert page.input_value("#consent_service_site_key") == stack.site_key
+
+
+def test_uninstall_removes_options_and_transients(stack):
+    http_get(stack.wp_url + "/")  # fills the config transient
+    out = stack.php("""
+echo wp_json_encode( array(
+	'option' => false !== get_option( 'consent_service_settings' ),
+	'cache' => false !== get_transient( 'consent_service_config' ),
+) );
+""")
+    assert json.loads(out.strip().splitlines()[-1]) == {"option": True, "cache": True}
+    out = stack.php("""
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+deactivate_plugins( 'consent-service/consent-service.php' );
+uninstall_plugin( 'consent-service/consent-service.php' );
+global $wpdb;
+echo wp_json_encode( array(
+	'option' => get_option( 'consent_service_settings' ),
+	'rows' => (int) $wpdb->get_var(
+		"SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE '%consent_service%'" ),
+) );
+""")
+    assert json.loads(out.strip().splitlines()[-1]) == {"option": False, "rows": 0}
+    html = http_get(stack.wp_url + "/")
+    assert "consent-service-loader" not in html
