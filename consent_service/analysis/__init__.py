@@ -14,4 +14,11 @@ from .banner import build_banner_texts
 from .errors import NoticeError
 from .text import normalise_text
 
-__all__ = ["SCHEMA", "NoticeError", "analyze", "build_banner_texts", "normalise_text"]
+
+def warm_up() -> None:
+    """Load simplemma's fi/sv/en dictionaries (several seconds, once per process) so that
+    the first request does not pay for it; call at app start-up or in a worker hook."""
+    analyze("Käytämme evästeitä. Vi använder kakor. We use cookies.")
+
+
+__all__ = ["SCHEMA", "NoticeError", "analyze", "build_banner_texts", "normalise_text", "warm_up"]
