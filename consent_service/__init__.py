@@ -65,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .scan import init_app as init_scan
 
     init_scan(app)
+    from .admin import init_app as init_admin
+
+    init_admin(app)
     from . import cli
 
     cli.init_app(app)
