@@ -67,7 +67,7 @@ echo "2. Chain links: each event's prev_hash is the SHA-256 of the event file be
 if [ -d events ]; then
   grep '  events/' SHA256SUMS | cut -c1-64 | sed '$d' > "$tmp/hashes"
   find events -name '*.json' | sort | sed '1d' | xargs -r sed -n \
-    's/.*"prev_hash":"\([0-9a-f]\{64\}\)".*/\1/p' > "$tmp/prev"
+    's/.*"prev_hash":"\([0-9a-f]\{64\}\)".*/\1/p' | awk 1 > "$tmp/prev"
   if diff "$tmp/hashes" "$tmp/prev" > "$tmp/diff"; then echo "   OK"; else
     echo "   FAIL: links broken (line numbers count events from the second one):"
     cat "$tmp/diff"; fail=1
