@@ -8,13 +8,26 @@ plugin="$here/consent-service"
 dist="$here/dist"
 
 if command -v xgettext >/dev/null 2>&1; then
-    (cd "$plugin" && find . -name '*.php' -o -name '*.js' | LC_ALL=C sort | xgettext \
-        --files-from=- --from-code=UTF-8 --language=PHP --output=languages/consent-service.pot \
-        --package-name="Consent Service" --package-version=0.1.0 --add-comments=translators: \
-        --keyword=__ --keyword=_e --keyword=esc_html__ --keyword=esc_html_e \
-        --keyword=esc_attr__ --keyword=esc_attr_e --keyword=_x:1,2c --keyword=_n:1,2 \
-        --sort-by-file --no-wrap 2>/dev/null) \
-        && sed -i '/^"POT-Creation-Date:/d' "$plugin/languages/consent-service.pot"
+    pot="languages/consent-service.pot"
+    keywords=(--keyword=__ --keyword=_e --keyword=esc_html__ --keyword=esc_html_e
+              --keyword=esc_attr__ --keyword=esc_attr_e --keyword=_x:1,2c --keyword=_n:1,2)
+    (
+        cd "$plugin"
+        find . -name '*.php' | LC_ALL=C sort | xgettext --files-from=- --language=PHP \
+            --from-code=UTF-8 --output="$pot" --package-name="Consent Service" \
+            --package-version=0.1.0 --add-comments=translators: --sort-by-file --no-wrap \
+            "${keywords[@]}"
+        find . -name '*.js' | LC_ALL=C sort | xgettext --files-from=- --language=JavaScript \
+            --from-code=UTF-8 --output="$pot" --join-existing --sort-by-file --no-wrap \
+            "${keywords[@]}"
+        sed -i -e '/^"POT-Creation-Date:/d' -e 's/charset=CHARSET/charset=UTF-8/' "$pot"
+    )
+fi
+# Compiled translations (.mo) are committed; rebuild them when msgfmt is there.
+if command -v msgfmt >/dev/null 2>&1; then
+    for po in "$plugin"/languages/*.po; do
+        [ -e "$po" ] && msgfmt --check --output-file="${po%.po}.mo" "$po"
+    done
 fi
 
 mkdir -p "$dist"

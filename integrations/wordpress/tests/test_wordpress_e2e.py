@@ -249,7 +249,7 @@ def test_consent_settings_block_and_shortcode_reopen_the_banner(stack, rec):
     banner_button(page, FI["reject"]).click()
     page.locator(".banner").wait_for(state="hidden")
     button = page.locator("main button[data-consent-open]")
-    assert button.inner_text().strip() == "Cookie settings"  # no fi translation installed
+    assert button.inner_text().strip() == "Evästeasetukset"  # the plugin's fi translation
     button.click()
     page.locator(".modal[role=dialog]").wait_for(state="visible")
 
@@ -293,7 +293,8 @@ def test_settings_page_test_connection_and_validation(stack, rec):
     page.click("#consent_service_test")
     result = page.locator("#consent-service-test-result")
     result.wait_for(state="visible")
-    assert f"policy version: {stack.policy_version}" in result.inner_text()
+    # The site language is Finnish and the plugin ships a Finnish translation.
+    assert f"Julkaistu käytäntöversio: {stack.policy_version}" in result.inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "wordpress-settings.png"), full_page=True)
 
@@ -304,7 +305,7 @@ def test_settings_page_test_connection_and_validation(stack, rec):
     page.wait_for_load_state("load")
     errors = page.locator(".notice-error, .error").all_inner_texts()
     text = " ".join(errors)
-    assert "https://" in text and "pk_" in text, errors
+    assert "pitää alkaa https://" in text and "alkaa pk_" in text, errors
     assert page.input_value("#consent_service_service_url") == stack.cs_url
     assert page.input_value("#consent_service_site_key") == stack.site_key
 
@@ -315,7 +316,7 @@ def test_settings_page_test_connection_and_validation(stack, rec):
     page.click("#consent_service_test")
     result = page.locator("#consent-service-test-result")
     result.wait_for(state="visible")
-    assert "Connection failed" in result.inner_text() and "404" in result.inner_text()
+    assert "Yhteys epäonnistui" in result.inner_text() and "404" in result.inner_text()
 
     # Without the form's nonce the test action is refused.
     resp = page.request.post(stack.wp_url + "/wp-admin/admin-post.php",

@@ -107,7 +107,8 @@ def test_build_makes_an_installable_zip(tmp_path):
         names = z.namelist()
         assert all(n.startswith("consent-service/") for n in names)
         for required in ("consent-service.php", "uninstall.php", "readme.txt",
-                         "blocks/consent-settings/block.json", "languages/consent-service.pot"):
+                         "blocks/consent-settings/block.json", "languages/consent-service.pot",
+                         "languages/consent-service-fi.mo"):
             assert "consent-service/" + required in names
         z.extractall(tmp_path)
     assert (tmp_path / "consent-service" / "consent-service.php").read_bytes() == \

@@ -21,11 +21,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-PLUGIN_SRC = ROOT / "integrations" / "wordpress" / "consent-service"
+BUILD = ROOT / "integrations" / "wordpress" / "build.sh"
+PLUGIN_ZIP = ROOT / "integrations" / "wordpress" / "dist" / "consent-service.zip"
 WP_CORE = Path("/usr/share/wordpress")
 THEME = WP_CORE / "wp-content" / "themes" / "twentytwentythree"
 CHROMIUM = "/usr/bin/chromium"
@@ -328,7 +330,10 @@ require_once ABSPATH . 'wp-settings.php';
         # catalogue is enough for <html lang="fi"> (Debian's wordpress-l10n has the real one).
         (content / "languages" / "fi.mo").write_bytes(EMPTY_MO)
         (content / "themes" / "twentytwentythree").symlink_to(THEME)
-        shutil.copytree(PLUGIN_SRC, content / "plugins" / "consent-service")
+        # The plugin goes in as a site owner installs it: from the zip that build.sh makes.
+        subprocess.run(["bash", str(BUILD)], check=True, timeout=120, capture_output=True)
+        with zipfile.ZipFile(PLUGIN_ZIP) as z:
+            z.extractall(content / "plugins")
         shutil.copy(MU_PLUGIN, content / "mu-plugins" / "e2e-trackers.php")
         self.write_config()
         mysql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
@@ -349,9 +354,9 @@ update_option( 'consent_service_settings', array(
 update_option( 'WPLANG', 'fi' );
 $home = wp_insert_post( array(
 	'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Tervetuloa kahvilaan',
-	'post_content' => "<!-- wp:paragraph -->\\n<p>Paahdamme kahvit itse. "
-		. "Evästeasetuksiasi voit muuttaa milloin tahansa.</p>\\n<!-- /wp:paragraph -->\\n\\n"
-		. "<!-- wp:shortcode -->\\n[consent_settings]\\n<!-- /wp:shortcode -->",
+	'post_content' => "<!-- wp:paragraph -->\\n<p>Paahdamme kahvit itse.</p>\\n"
+		. "<!-- /wp:paragraph -->\\n\\n<!-- wp:paragraph -->\\n<p>Evästeasetuksiasi voit "
+		. "muuttaa milloin tahansa: [consent_settings]</p>\\n<!-- /wp:paragraph -->",
 ) );
 $block = wp_insert_post( array(
 	'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Tietosuoja',
