@@ -21,7 +21,6 @@ from ..schemas.public import (
 from ..services import consents
 from ..services.errors import NotFound, ServiceError
 from ..services.siteconfig import get_config
-from ..services.sites import get_site
 from . import cors
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1",
@@ -110,11 +109,11 @@ class Consents(MethodView):
     @blp.alt_response(429, schema=ErrorOut, description="Rate limited")
     def post(self, data, site_key):
         """Record one consent choice; idempotent on event_id."""
-        site = get_site(site_key)
-        g.site_origins = tuple(site.allowed_origins)
+        site = get_config(site_key)  # cached: id and origins without a query
+        g.site_origins = site.allowed_origins
         cfg = current_app.config
         event, created = consents.record(
-            site, data, remote_addr=request.remote_addr,
+            site.site_id, site_key, data, remote_addr=request.remote_addr,
             user_agent=request.headers.get("User-Agent"),
             ip_mode=cfg["IP_MODE"], secret=cfg["SECRET_KEY"],
         )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ChainHead, ConsentEvent, PolicyVersion, Site, utcnow
+from ..models import ConsentEvent, PolicyVersion, Site
 from ..security import canonical_hash, minimise_ip, new_receipt_id, strip_url, ua_family
+from .chain_writer import ChainWriter, Pending
 from .errors import Invalid, NotFound
 from .policies import banner_hashes
 
@@ -27,28 +31,33 @@ def personal_digest(page_url: str | None, client_ip: str | None, ua: str | None)
     return canonical_hash({"page_url": page_url, "client_ip": client_ip, "ua_family": ua})
 
 
-def chain_record(event: ConsentEvent, site_key: str) -> dict:
-    """The fields an event hash covers (documented in docs/proof.md)."""
+def _get(obj, name):
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def chain_record(event, site_key: str) -> dict:
+    """The fields an event hash covers (documented in docs/proof.md); `event` is a model
+    instance or a row mapping."""
     return {
         "v": 1,
         "site_key": site_key,
-        "seq": event.seq,
-        "event_id": str(event.event_id),
-        "receipt_id": event.receipt_id,
-        "policy_version": event.policy_version,
-        "policy_hash": event.policy_hash,
-        "action": event.action,
-        "choices": event.choices,
-        "language": event.language,
-        "banner_hash": event.banner_hash,
-        "gpc": event.gpc,
-        "recorded_at": iso(event.recorded_at),
-        "personal_hash": event.personal_hash,
-        "prev_hash": event.prev_hash,
+        "seq": _get(event, "seq"),
+        "event_id": str(_get(event, "event_id")),
+        "receipt_id": _get(event, "receipt_id"),
+        "policy_version": _get(event, "policy_version"),
+        "policy_hash": _get(event, "policy_hash"),
+        "action": _get(event, "action"),
+        "choices": _get(event, "choices"),
+        "language": _get(event, "language"),
+        "banner_hash": _get(event, "banner_hash"),
+        "gpc": _get(event, "gpc"),
+        "recorded_at": iso(_get(event, "recorded_at")),
+        "personal_hash": _get(event, "personal_hash"),
+        "prev_hash": _get(event, "prev_hash"),
     }
 
 
-def event_hash(event: ConsentEvent, site_key: str) -> str:
+def event_hash(event, site_key: str) -> str:
     return canonical_hash(chain_record(event, site_key))
 
 
@@ -56,14 +65,45 @@ def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=RECEIPT_SALT)
 
 
-def sign_receipt(event: ConsentEvent, site_key: str, secret: str) -> str:
+def sign_receipt(event, site_key: str, secret: str) -> str:
     return _serializer(secret).dumps(
         {"rid": event.receipt_id, "site": site_key, "seq": event.seq, "h": event.event_hash}
     )
 
 
-def check_choices(policy: PolicyVersion, action: str, choices: dict[str, bool]) -> dict:
-    categories = [c["id"] for c in policy.content["categories"]]
+@dataclass(frozen=True)
+class PolicyFacts:
+    """What validating an event needs of a published (so immutable) policy version."""
+
+    id: int
+    version: int
+    content_hash: str
+    categories: tuple[str, ...]
+    banner_hashes: dict
+
+
+_facts: dict[tuple[int, int], PolicyFacts] = {}
+_writer_lock = threading.Lock()
+
+
+def policy_facts(site_id: int, version: int) -> PolicyFacts | None:
+    hit = _facts.get((site_id, version))
+    if hit is not None:
+        return hit
+    policy = db.session.scalars(
+        select(PolicyVersion).where(PolicyVersion.site_id == site_id,
+                                    PolicyVersion.version == version)
+    ).first()
+    if policy is None or not policy.is_published:
+        return None
+    hit = PolicyFacts(policy.id, policy.version, policy.content_hash,
+                      tuple(c["id"] for c in policy.content["categories"]),
+                      banner_hashes(policy.content))
+    _facts[(site_id, version)] = hit
+    return hit
+
+
+def check_choices(categories, action: str, choices: dict[str, bool], gpc: bool) -> dict:
     errors = {}
     unknown = sorted(set(choices) - set(categories))
     missing = sorted(set(categories) - set(choices) - {"necessary"})
@@ -74,80 +114,65 @@ def check_choices(policy: PolicyVersion, action: str, choices: dict[str, bool]) 
     if errors:
         raise Invalid("Choices must name each category of the policy", {"choices": errors})
     normalised = {c: (True if c == "necessary" else bool(choices[c])) for c in categories}
-    optional = [v for c, v in normalised.items() if c != "necessary"]
-    if action == "accept_all" and not all(optional):
+    # With Global Privacy Control, "accept all" grants all but marketing (rules.md).
+    exempt = {"necessary"} | ({"marketing"} if gpc else set())
+    if action == "accept_all" and not all(v for c, v in normalised.items() if c not in exempt):
         raise Invalid("accept_all with a category denied", {"action": [action]})
-    if action == "reject_all" and any(optional):
+    if action == "reject_all" and any(v for c, v in normalised.items() if c != "necessary"):
         raise Invalid("reject_all with a category granted", {"action": [action]})
     return normalised
 
 
-def find_event(site: Site, event_id: uuid.UUID) -> ConsentEvent | None:
-    return db.session.scalars(
-        select(ConsentEvent).where(ConsentEvent.site_id == site.id,
-                                   ConsentEvent.event_id == event_id)
-    ).first()
+def find_event(site_id: int, event_id: uuid.UUID) -> dict | None:
+    row = db.session.execute(
+        select(ConsentEvent.__table__).where(ConsentEvent.site_id == site_id,
+                                             ConsentEvent.event_id == event_id)
+    ).mappings().first()
+    return dict(row) if row else None
 
 
-def record(site: Site, data: dict, *, remote_addr: str | None, user_agent: str | None,
-           ip_mode: str, secret: str) -> tuple[ConsentEvent, bool]:
-    """Store one consent event; the same event_id again returns the stored one (False)."""
-    existing = find_event(site, data["event_id"])
+def _writer() -> ChainWriter:
+    writer = current_app.extensions.get("chain_writer")
+    if writer is None:
+        with _writer_lock:
+            writer = current_app.extensions.get("chain_writer")
+            if writer is None:
+                writer = ChainWriter(db.engine, event_hash)
+                current_app.extensions["chain_writer"] = writer
+    return writer
+
+
+def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
+           user_agent: str | None, ip_mode: str, secret: str) -> tuple[SimpleNamespace, bool]:
+    """Store one consent event durably; the same event_id again returns the stored one."""
+    existing = find_event(site_id, data["event_id"])
     if existing is not None:
-        return existing, False
-    policy = db.session.scalars(
-        select(PolicyVersion).where(PolicyVersion.site_id == site.id,
-                                    PolicyVersion.version == data["policy_version"])
-    ).first()
-    if policy is None or not policy.is_published:
+        return SimpleNamespace(**existing), False
+    facts = policy_facts(site_id, data["policy_version"])
+    db.session.rollback()  # end the read; the writer has its own connection
+    if facts is None:
         raise Invalid("Unknown or unpublished policy version",
                       {"policy_version": [data["policy_version"]]})
-    choices = check_choices(policy, data["action"], data["choices"])
-    hashes = banner_hashes(policy.content)
-    if data["language"] not in hashes:
+    gpc = bool(data.get("gpc"))
+    choices = check_choices(facts.categories, data["action"], data["choices"], gpc)
+    if data["language"] not in facts.banner_hashes:
         raise Invalid("The policy has no banner in that language", {"language": [data["language"]]})
-    if data["banner_hash"] != hashes[data["language"]]:
+    if data["banner_hash"] != facts.banner_hashes[data["language"]]:
         raise Invalid("banner_hash is not the hash of this policy's banner text",
                       {"banner_hash": ["does not match policy version"]})
     page_url = strip_url(data.get("page_url"))
     client_ip = minimise_ip(remote_addr, ip_mode, secret)
     ua = ua_family(user_agent)
-    site_key, site_id = site.site_key, site.id
-    policy_id, version, policy_hash = policy.id, policy.version, policy.content_hash
-    # End the read so the write transaction below starts with the chain-head update: on
-    # PostgreSQL that row lock, on SQLite the write lock, serialises the chain per site.
-    db.session.rollback()
-    try:
-        seq, prev = db.session.execute(
-            update(ChainHead).where(ChainHead.site_id == site_id)
-            .values(seq=ChainHead.seq + 1)
-            .returning(ChainHead.seq, ChainHead.head_hash)
-        ).one()
-        event = ConsentEvent(
-            site_id=site_id, event_id=data["event_id"], receipt_id=new_receipt_id(),
-            policy_version_id=policy_id, policy_version=version,
-            policy_hash=policy_hash, action=data["action"], choices=choices,
-            language=data["language"], banner_hash=data["banner_hash"],
-            gpc=bool(data.get("gpc")), recorded_at=utcnow(), page_url=page_url,
-            client_ip=client_ip, ua_family=ua, personal_hash=personal_digest(page_url,
-                                                                             client_ip, ua),
-            seq=seq, prev_hash=prev, event_hash="",
-        )
-        event.event_hash = event_hash(event, site_key)
-        db.session.add(event)
-        db.session.execute(
-            update(ChainHead).where(ChainHead.site_id == site_id)
-            .values(head_hash=event.event_hash)
-        )
-        db.session.commit()
-    except IntegrityError:
-        # The same event_id raced in from another request; answer with the stored row.
-        db.session.rollback()
-        existing = find_event(db.session.get(Site, site_id), data["event_id"])
-        if existing is None:
-            raise
-        return existing, False
-    return event, True
+    row = {
+        "site_id": site_id, "event_id": data["event_id"], "receipt_id": new_receipt_id(),
+        "policy_version_id": facts.id, "policy_version": facts.version,
+        "policy_hash": facts.content_hash, "action": data["action"], "choices": choices,
+        "language": data["language"], "banner_hash": data["banner_hash"], "gpc": gpc,
+        "page_url": page_url, "client_ip": client_ip, "ua_family": ua,
+        "personal_hash": personal_digest(page_url, client_ip, ua), "purged_at": None,
+    }
+    done = _writer().submit(Pending(site_id, site_key, row))
+    return SimpleNamespace(**done.result), done.created
 
 
 def get_receipt(receipt_id: str, token: str, secret: str) -> tuple[ConsentEvent, Site]:
