@@ -20,3 +20,13 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Long enough for any URL our API documents; longer ones get 414 from gunicorn itself.
 limit_request_line = 8190
+
+
+def post_worker_init(worker):
+    """Load the analyzer's dictionaries in the background (several seconds), so the first
+    notice analysis does not pay for it and consent traffic is not held up meanwhile."""
+    import threading
+
+    from consent_service.analysis import warm_up
+
+    threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
