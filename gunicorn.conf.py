@@ -23,8 +23,12 @@ limit_request_line = 8190
 
 
 def post_worker_init(worker):
-    """Load the analyzer's dictionaries in the background (several seconds), so the first
-    notice analysis does not pay for it and consent traffic is not held up meanwhile."""
+    """With GUNICORN_WARM_ANALYZER=1, load the analyzer's dictionaries in the background.
+
+    They take ~7 s and ~480 MB per process, so by default only the worker that first
+    analyses a notice pays; consent traffic never needs them."""
+    if os.environ.get("GUNICORN_WARM_ANALYZER") != "1":
+        return
     import threading
 
     from consent_service.analysis import warm_up
