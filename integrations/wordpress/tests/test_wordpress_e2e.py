@@ -353,3 +353,8 @@ echo wp_json_encode( array(
     assert json.loads(out.strip().splitlines()[-1]) == {"option": False, "rows": 0}
     html = http_get(stack.wp_url + "/")
     assert "consent-service-loader" not in html
+
+
+def test_plugin_logged_no_php_notice(stack):
+    ours = [line for line in stack.debug_log().splitlines() if "plugins/consent-service" in line]
+    assert ours == [], ours[:5]

@@ -118,7 +118,7 @@ class Consent_Service_Admin {
 	 */
 	public static function sanitize( $input ) {
 		$old   = Consent_Service_Options::get();
-		$input = is_array( $input ) ? wp_unslash( $input ) : array();
+		$input = is_array( $input ) ? $input : array(); // options.php has unslashed it.
 		$out   = $old;
 
 		$url = Consent_Service_Options::validate_service_url( isset( $input['service_url'] ) ? sanitize_text_field( $input['service_url'] ) : '' );

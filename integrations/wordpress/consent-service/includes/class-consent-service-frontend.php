@@ -15,6 +15,14 @@ if ( ! defined( 'ABSPATH' ) ) {
 class Consent_Service_Frontend {
 
 	/**
+	 * Whether the loader is in this page: only then are scripts held back, since only the
+	 * loader can release them (the login page, for one, has no wp_head).
+	 *
+	 * @var bool
+	 */
+	private static $printed = false;
+
+	/**
 	 * Hooks into WordPress.
 	 */
 	public static function init() {
@@ -31,12 +39,11 @@ class Consent_Service_Frontend {
 	 * defaults and blocking are in place before any other script runs.
 	 */
 	public static function print_loader() {
-		static $printed = false;
 		$url = Consent_Service_Options::loader_url();
-		if ( $printed || '' === $url ) {
+		if ( self::$printed || '' === $url ) {
 			return;
 		}
-		$printed = true;
+		self::$printed = true;
 		// phpcs:ignore WordPress.WP.EnqueuedResources.NonEnqueuedScript -- must run before every enqueued script.
 		printf( '<script src="%s" id="consent-service-loader"></script>' . "\n", esc_url( $url ) );
 	}
@@ -50,7 +57,7 @@ class Consent_Service_Frontend {
 	 * @return string
 	 */
 	public static function filter_script_tag( $tag, $handle, $src ) {
-		if ( is_admin() || ! Consent_Service_Options::is_configured() ) {
+		if ( ! self::$printed || is_admin() ) {
 			return $tag;
 		}
 		$config = Consent_Service_Remote_Config::get();
