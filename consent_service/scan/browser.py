@@ -107,13 +107,12 @@ class BrowserSession:
         self.reap()
 
     def reap(self, wait: float = 3.0) -> None:
-        """Wait for our Chromium groups to end; SIGKILL them (and the driver) if they don't."""
+        """Kill what is left of our Chromium groups (the browser was closed, or is hung) and
+        of the driver, and wait until they are gone."""
+        procs.kill_groups(self.groups)
         end = time.monotonic() + wait
         while time.monotonic() < end and self._alive():
-            time.sleep(0.05)
-        if self._alive():
-            procs.kill_groups(self.groups)
-            time.sleep(0.1)
+            time.sleep(0.02)
         live = {p for p, comm in self.driver_pids.items()
                 if (procs.stat(p) or ("",))[0] == comm}
         procs.kill_pids(live)

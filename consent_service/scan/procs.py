@@ -15,13 +15,15 @@ PROC = Path("/proc")
 
 
 def stat(pid: int) -> tuple[str, int, int] | None:
-    """(comm, ppid, pgid) of a process, or None when it is gone."""
+    """(comm, ppid, pgid) of a live process; None when it is gone or a zombie."""
     try:
         raw = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
     comm = raw[raw.find("(") + 1 : raw.rfind(")")]
     fields = raw[raw.rfind(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):
+        return None
     return comm, int(fields[1]), int(fields[2])
 
 

@@ -21,6 +21,28 @@ from .matching import host_of, iso, registrable_domain
 
 CONSENT_API = re.compile(r"/api/v1/sites/[^/]+/consents(?:\?|$)")
 SKIP_LINK = re.compile(r"\.(?:pdf|jpe?g|png|gif|webp|svg|zip|docx?|xlsx?|pptx?|mp[34]|avi)$", re.I)
+# The banner's consent events never leave a scan's browser: fetch() and sendBeacon() to the
+# consent endpoint are refused in the page (beacons and unload-time requests can slip past
+# request interception) and reported through a binding; the route handler aborts the rest.
+CONSENT_GUARD = r"""(() => {
+  const re = /\/api\/v1\/sites\/[^/]+\/consents$/;
+  const abs = (u) => { try { return new URL(String((u && u.url) || u), location.href); }
+                       catch (e) { return null; } };
+  const hit = (u) => { const a = abs(u); return !!a && re.test(a.pathname); };
+  const note = (u, kind) => { try { window.__csScanBlocked(String(abs(u)), kind); }
+                              catch (e) {} };
+  const f = window.fetch;
+  if (f) window.fetch = function (input, init) {
+    if (hit(input)) { note(input, 'fetch');
+      return Promise.reject(new TypeError('blocked by the site scan')); }
+    return f.apply(this, arguments);
+  };
+  const b = navigator.sendBeacon && navigator.sendBeacon.bind(navigator);
+  if (b) navigator.sendBeacon = function (u, d) {
+    if (hit(u)) { note(u, 'ping'); return true; }
+    return b(u, d);
+  };
+})();"""
 EMPTY_BODIES = {"script": "", "stylesheet": "", "image": "", "document": "<!doctype html>"}
 
 
@@ -66,6 +88,12 @@ class Recorder:
             pass
         self.entries[request] = entry
 
+    def on_blocked(self, source, url: str, kind: str) -> None:
+        """A consent event the page tried to send, refused before it reached the network."""
+        self.entries[object()] = {"url": url, "host": host_of(url), "type": kind,
+                                  "failed": True, "error": "blocked by the site scan",
+                                  "after_choice": self.after_choice}
+
     def on_failed(self, request) -> None:
         entry = self.entries.get(request)
         if entry is not None:
@@ -103,6 +131,9 @@ class Visit:
         self.recorder = Recorder()
         self.context.on("request", self.recorder.on_request)
         self.context.on("requestfailed", self.recorder.on_failed)
+        if not opts.record_consents:
+            self.context.expose_binding("__csScanBlocked", self.recorder.on_blocked)
+            self.context.add_init_script(CONSENT_GUARD)
         if opts.offline or opts.route_handler or not opts.record_consents:
             self.context.route("**/*", _router(opts))
         self.page = self.context.new_page()
