@@ -56,18 +56,25 @@ def csrf_token(client, path: str) -> str:
 
 def add_events(site, specs, app):
     """specs: list of (action, {category: bool}); stored through the real service."""
+    from sqlalchemy import select
+
+    from consent_service.models import ConsentEvent
+
     policy = current_policy(site)
     hashes = banner_hashes(policy.content)
-    rows = []
+    site_id, site_key, version = site.id, site.site_key, policy.version
+    receipts = []
     for action, choices in specs:
-        event, _ = consents.record(site, {
-            "event_id": uuid.uuid4(), "policy_version": policy.version, "action": action,
+        done, _ = consents.record(site_id, site_key, {
+            "event_id": uuid.uuid4(), "policy_version": version, "action": action,
             "choices": choices, "language": "fi", "banner_hash": hashes["fi"],
             "page_url": "https://shop.example.fi/x", "gpc": False,
         }, remote_addr="192.0.2.10", user_agent="Mozilla/5.0", ip_mode="truncate",
             secret=app.config["SECRET_KEY"])
-        rows.append(event)
-    return rows
+        receipts.append(done.receipt_id)
+    rows = {e.receipt_id: e for e in db.session.scalars(
+        select(ConsentEvent).where(ConsentEvent.receipt_id.in_(receipts)))}
+    return [rows[r] for r in receipts]
 
 
 FI_NOTICE = """Tietosuojaseloste ja evästeet
