@@ -40,8 +40,11 @@ def test_new_policy_or_bundle_changes_etag(app, client, published_site, tmp_path
     assert _config_from_script(second.get_data(as_text=True))["policy_version"] == 2
     import os
 
+    from consent_service.api import loader
+
     bundle.write_text("/*v2*/")
     os.utime(bundle, (1, 1))
+    loader._bundle.clear()  # skip the 2 s between checks of the file
     third = client.get(f"/loader/{published_site.site_key}.js").headers["ETag"]
     assert third != second.headers["ETag"]
 

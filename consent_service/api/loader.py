@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, request
@@ -14,30 +15,52 @@ from .public import api_base
 
 bp = Blueprint("loader", __name__)
 LOADER_MAX_AGE = 300
+BUNDLE_RECHECK = 2.0  # seconds between stat() calls of the bundle file
 
-_bundle: dict[str, tuple[float, bytes, str]] = {}
+_bundle: dict[str, tuple[float, float, bytes, str]] = {}  # path: (checked, mtime, data, hash)
+_scripts: dict[tuple[str, str], tuple[str, bytes]] = {}  # (config etag, bundle hash)
 _lock = threading.Lock()
-
-
-def bundle_path() -> Path:
-    return Path(current_app.config["LOADER_BUNDLE"])
 
 
 def read_bundle() -> tuple[bytes, str]:
     """The built bundle and its hash, re-read only when the file changes."""
-    path = bundle_path()
+    path = str(current_app.config["LOADER_BUNDLE"])
+    now = time.monotonic()
+    hit = _bundle.get(path)
+    if hit is not None and now - hit[0] < BUNDLE_RECHECK:
+        return hit[2], hit[3]
     try:
-        mtime = path.stat().st_mtime
+        mtime = Path(path).stat().st_mtime
     except FileNotFoundError:
         raise ServiceError(503, "The banner bundle is not built; run the build step "
                                 "(npm ci && npm run build in banner_js/)") from None
-    hit = _bundle.get(str(path))
-    if hit is None or hit[0] != mtime:
+    with _lock:
+        if hit is None or hit[1] != mtime:
+            data = Path(path).read_bytes()
+            hit = (now, mtime, data, sha256_hex(data))
+        else:
+            hit = (now, *hit[1:])
+        _bundle[path] = hit
+    return hit[2], hit[3]
+
+
+def build_script(policy_version: int, config_body: bytes, config_etag: str,
+                 bundle: bytes, bundle_hash: str) -> tuple[str, bytes]:
+    key = (config_etag, bundle_hash)
+    hit = _scripts.get(key)
+    if hit is None:
+        etag = sha256_hex(f"{config_etag}:{bundle_hash}")[:40]
+        script = (
+            f"/* consent-service loader {policy_version} {etag} */\n".encode()
+            + b"window.__consentServiceConfig=" + config_body.replace(b"</", b"<\\/")
+            + b";\n" + bundle
+        )
+        hit = (etag, script)
         with _lock:
-            data = path.read_bytes()
-            hit = (mtime, data, sha256_hex(data))
-            _bundle[str(path)] = hit
-    return hit[1], hit[2]
+            if len(_scripts) > 1000:  # old policy versions and bundles fall out
+                _scripts.clear()
+            _scripts[key] = hit
+    return hit
 
 
 @bp.get("/loader/<string:site_key>.js")
@@ -47,18 +70,14 @@ def loader(site_key: str):
         raise NotFound("The site has no published policy yet")
     body, config_etag = config.render(api_base())
     bundle, bundle_hash = read_bundle()
-    etag = sha256_hex(f"{config_etag}:{bundle_hash}")[:40]
+    etag, script = build_script(config.payload["policy_version"], body, config_etag, bundle,
+                                bundle_hash)
     if etag in request.if_none_match:
         resp = current_app.response_class(status=304)
-        resp.set_etag(etag)
-        return resp
-    script = (
-        f"/* consent-service loader {config.payload['policy_version']} {etag} */\n".encode()
-        + b"window.__consentServiceConfig=" + body.replace(b"</", b"<\\/") + b";\n" + bundle
-    )
-    resp = current_app.response_class(script, mimetype="application/javascript")
+    else:
+        resp = current_app.response_class(script, mimetype="application/javascript")
+        resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.set_etag(etag)
     resp.cache_control.public = True
     resp.cache_control.max_age = LOADER_MAX_AGE
-    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
