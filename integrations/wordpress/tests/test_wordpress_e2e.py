@@ -330,6 +330,18 @@ def test_settings_page_test_connection_and_validation(stack, rec):
     assert page.input_value("#consent_service_site_key") == stack.site_key
 
 
+def test_service_down_keeps_trackers_held_back(stack):
+    # The config cache expires while the service is down: the last good config still holds
+    # gtag.js back (the loader will not load, so nothing would release it: fail closed).
+    stack.stop_consent_service()
+    stack.php("delete_transient( 'consent_service_config' );")
+    started = time.monotonic()
+    head = head_of(http_get(stack.wp_url + "/"))
+    assert time.monotonic() - started < 10
+    gtag = re.search(r"<script[^>]*googletagmanager\.com/gtag/js[^>]*>", head).group(0)
+    assert 'type="text/plain"' in gtag and 'data-category="analytics"' in gtag
+
+
 def test_uninstall_removes_options_and_transients(stack):
     http_get(stack.wp_url + "/")  # fills the config transient
     out = stack.php("""

@@ -246,6 +246,9 @@ class Stack:
         self.procs.append(proc)
         wait_http(f"{self.cs_url}/healthz", 60, proc)
 
+    def stop_consent_service(self) -> None:
+        stop(self.procs[0])  # started first, in start_consent_service
+
     def consent_events(self) -> list[dict]:
         con = sqlite3.connect(self.instance / "consent.db", timeout=10)
         try:

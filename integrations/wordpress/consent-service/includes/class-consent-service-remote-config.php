@@ -21,6 +21,12 @@ class Consent_Service_Remote_Config {
 	const ERROR_TTL = MINUTE_IN_SECONDS;
 
 	/**
+	 * Option holding the last config fetched successfully, used while the service is down
+	 * so that trackers stay held back (fail closed).
+	 */
+	const LAST_GOOD = 'consent_service_config_last';
+
+	/**
 	 * Config fetched during this request, keyed by fingerprint.
 	 *
 	 * @var array<string, array|null>
@@ -48,20 +54,31 @@ class Consent_Service_Remote_Config {
 		}
 		$result = self::fetch( $settings['service_url'], $settings['site_key'] );
 		if ( is_wp_error( $result ) ) {
-			// Remember the failure briefly so that a down service does not slow every page.
+			// Keep holding back with the last good config, and remember the failure briefly
+			// so that a down service does not slow every page.
+			$last   = get_option( self::LAST_GOOD );
+			$config = is_array( $last ) && isset( $last['fingerprint'], $last['config'] ) && $last['fingerprint'] === $fingerprint ? $last['config'] : null;
 			set_transient(
 				self::TRANSIENT,
 				array(
 					'fingerprint' => $fingerprint,
-					'config'      => null,
+					'config'      => $config,
 					'error'       => $result->get_error_message(),
 				),
 				self::ERROR_TTL
 			);
-			self::$memo[ $fingerprint ] = null;
-			return null;
+			self::$memo[ $fingerprint ] = $config;
+			return $config;
 		}
 		$config = self::summarise( $result );
+		update_option(
+			self::LAST_GOOD,
+			array(
+				'fingerprint' => $fingerprint,
+				'config'      => $config,
+			),
+			false
+		);
 		set_transient(
 			self::TRANSIENT,
 			array(
