@@ -31,12 +31,20 @@ PORT = 5181
 POST_LUA = r"""
 local template = [[%s]]
 local counter = 0
-local seed = tostring(os.time()) .. tostring(math.random(1, 1000000))
-math.randomseed(os.time())
-local function hex(n) local s = "" for i = 1, n do s = s .. string.format("%%x", math.random(0, 15)) end return s end
-local prefix = hex(8) .. "-" .. hex(4) .. "-4" .. hex(3) .. "-a" .. hex(3) .. "-"
+local prefix
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+init = function(args)
+  -- each wrk thread has its own Lua state; a table address tells them apart
+  local addr = tonumber(tostring({}):match("0x(%%x+)"), 16) or 0
+  math.randomseed(os.time() + addr %% 1000003)
+  local function hex(n)
+    local s = ""
+    for i = 1, n do s = s .. string.format("%%x", math.random(0, 15)) end
+    return s
+  end
+  prefix = hex(8) .. "-" .. hex(4) .. "-4" .. hex(3) .. "-a" .. hex(3) .. "-"
+end
 request = function()
   counter = counter + 1
   local id = prefix .. string.format("%%012x", counter)
