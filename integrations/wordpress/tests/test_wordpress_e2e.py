@@ -329,6 +329,19 @@ def test_settings_page_test_connection_and_validation(stack, rec):
     page.wait_for_load_state("load")
     assert page.input_value("#consent_service_site_key") == stack.site_key
 
+    # The block's editor script (no build step) registers it in the block editor.
+    rec.errors.clear()
+    page.goto(stack.wp_url + "/wp-admin/post-new.php?post_type=page", wait_until="load")
+    page.wait_for_function(
+        "window.wp && wp.blocks && wp.data && wp.data.select('core/block-editor') &&"
+        " !!wp.blocks.getBlockType('consent-service/consent-settings')", timeout=30_000)
+    page.evaluate("wp.data.dispatch('core/block-editor').insertBlocks("
+                  "wp.blocks.createBlock('consent-service/consent-settings'))")
+    preview = page.locator(".wp-block-consent-service-consent-settings button")
+    preview.wait_for(state="visible")
+    assert preview.inner_text().strip() == "Cookie settings"  # editor strings: no JSON i18n
+    assert rec.errors == [], rec.errors
+
 
 def test_service_down_keeps_trackers_held_back(stack):
     # The config cache expires while the service is down: the last good config still holds

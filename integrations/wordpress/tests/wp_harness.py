@@ -322,8 +322,9 @@ require_once ABSPATH . 'wp-settings.php';
 """)
 
     def install_wordpress(self) -> None:
-        # A private copy (symlinks kept: Debian links some libraries from /usr/share).
-        shutil.copytree(WP_CORE, self.docroot, symlinks=True,
+        # A private copy. Debian links some libraries (underscore, cropper, getID3) from
+        # /usr/share with relative links, so copy what they point at.
+        shutil.copytree(WP_CORE, self.docroot, symlinks=False,
                         ignore=shutil.ignore_patterns("wp-content"))
         (self.docroot / "wp-config.php").unlink(missing_ok=True)
         content = self.docroot / "wp-content"
