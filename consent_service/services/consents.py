@@ -100,6 +100,7 @@ def policy_facts(site_id: int, version: int) -> PolicyFacts | None:
                       tuple(c["id"] for c in policy.content["categories"]),
                       banner_hashes(policy.content))
     _facts[(site_id, version)] = hit
+    db.session.rollback()  # end the read; the writer has its own connection
     return hit
 
 
@@ -144,13 +145,17 @@ def _writer() -> ChainWriter:
 
 def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
            user_agent: str | None, ip_mode: str, secret: str) -> tuple[SimpleNamespace, bool]:
-    """Store one consent event durably; the same event_id again returns the stored one."""
-    existing = find_event(site_id, data["event_id"])
-    if existing is not None:
-        return SimpleNamespace(**existing), False
+    """Store one consent event durably; the same event_id again returns the stored one.
+
+    No query runs here on the hot path: policy facts are cached, and a repeated event_id
+    is caught by the unique constraint in the writer, which then answers with the stored
+    row."""
     facts = policy_facts(site_id, data["policy_version"])
-    db.session.rollback()  # end the read; the writer has its own connection
     if facts is None:
+        existing = find_event(site_id, data["event_id"])
+        db.session.rollback()
+        if existing is not None:  # stored under a version that was since superseded
+            return SimpleNamespace(**existing), False
         raise Invalid("Unknown or unpublished policy version",
                       {"policy_version": [data["policy_version"]]})
     gpc = bool(data.get("gpc"))
