@@ -36,8 +36,8 @@ SELECT :site_id, md5(i::text || 'e')::uuid, 'rc_bench' || i, :pv_id,
   md5('p'), a.action,
   CASE a.action
     WHEN 'accept_all' THEN '{"necessary": true, "analytics": true, "marketing": true}'::jsonb
-    WHEN 'custom' THEN jsonb_build_object('necessary', true, 'analytics', i % 3 = 0,
-                                          'marketing', i % 5 = 0)
+    WHEN 'custom' THEN jsonb_build_object('necessary', true, 'analytics', (i / 20) % 3 = 0,
+                                          'marketing', (i / 20) % 5 = 0)
     ELSE '{"necessary": true, "analytics": false, "marketing": false}'::jsonb END,
   'fi', md5('b'), i % 50 = 0,
   :start + (i * interval '1 second' * :spread),

@@ -36,8 +36,9 @@ def date_range(args) -> tuple[date, date]:
 
 
 def _nice_max(value: int) -> int:
+    """A round axis maximum divisible into four equal ticks."""
     top = max(value, 4)
-    step = 10 ** (len(str(top)) - 1)
+    step = 4 * 10 ** max(len(str(top)) - 2, 0)
     return ((top + step - 1) // step) * step
 
 
