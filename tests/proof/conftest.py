@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from consent_service.extensions import db
-from consent_service.services import consents, policies, sites
+from consent_service.services import policies, sites
+
+from .helpers import clock_modules, record_event
 
 # Our own short test texts (never copied from a real notice).
 BANNER = {
@@ -41,7 +43,8 @@ def proof_site(app):
 def add_events(app, proof_site, monkeypatch):
     """add_events(n, start=T0, step=timedelta(days=1)) -> list of (event_id, receipt_id)."""
     clock = {"now": T0}
-    monkeypatch.setattr(consents, "utcnow", lambda: clock["now"])
+    for module in clock_modules():
+        monkeypatch.setattr(module, "utcnow", lambda: clock["now"])
     hashes = policies.banner_hashes(
         policies.current_policy(proof_site).content)
     made = []
@@ -56,7 +59,7 @@ def add_events(app, proof_site, monkeypatch):
             action = ("accept_all", "reject_all", "custom")[i % 3]
             choices = {"analytics": action != "reject_all", "marketing": action == "accept_all"}
             lang = ("fi", "sv", "en")[i % 3]
-            event, created = consents.record(
+            event, created = record_event(
                 site, {"event_id": uuid.uuid4(), "policy_version": version, "action": action,
                        "choices": choices, "language": lang, "banner_hash": hashes[lang],
                        "page_url": f"https://kauppa.example.fi/sivu/{i}?q=x", "gpc": i % 5 == 0},
