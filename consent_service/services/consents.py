@@ -82,11 +82,12 @@ class PolicyFacts:
     banner_hashes: dict
 
 
-_facts: dict[tuple[int, int], PolicyFacts] = {}
 _writer_lock = threading.Lock()
 
 
 def policy_facts(site_id: int, version: int) -> PolicyFacts | None:
+    # Per app, so that tests (and several apps in one process) never share entries.
+    _facts = current_app.extensions.setdefault("policy_facts", {})
     hit = _facts.get((site_id, version))
     if hit is not None:
         return hit
