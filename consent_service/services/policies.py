@@ -19,23 +19,6 @@ BASE_CONSENT_MODE = {
 }
 
 
-def service_snapshot(service) -> dict:
-    """The catalog entry as frozen into a policy version."""
-    return {
-        "id": service.id,
-        "name": service.name,
-        "vendor": service.vendor,
-        "category": service.category,
-        "cookies": [
-            {"name": c.name, "lifetime": c.lifetime, "purpose": c.purpose} for c in service.cookies
-        ],
-        "hosts": list(service.hosts),
-        "consent_mode": list(service.consent_mode),
-        "vendor_country": service.vendor_country,
-        "privacy_policy_url": service.privacy_policy_url,
-    }
-
-
 def build_content(
     categories: list[str],
     service_ids: list[str],
@@ -69,7 +52,7 @@ def build_content(
             }
             for c in ordered
         ],
-        "services": [service_snapshot(s) for s in services],
+        "services": [s.to_dict() for s in services],  # frozen into the version
         "banner": banner,
     }
 
