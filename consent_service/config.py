@@ -81,7 +81,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_SITE": os.environ.get("CONSENT_RATELIMIT_SITE", "6000/minute"),
         "RATELIMIT_LOGIN": os.environ.get("CONSENT_RATELIMIT_LOGIN", "10/minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Flask-Limiter would put Retry-After on every limited response (even 201s and over
+        # our 503's); errors.py sets it on 429 alone.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": True,
         "CHROMIUM": os.environ.get("CONSENT_CHROMIUM", "/usr/bin/chromium"),
         "TRUSTED_PROXIES": int(os.environ.get("CONSENT_TRUSTED_PROXIES", "0")),

@@ -47,9 +47,22 @@ def _http_error(exc: HTTPException):
         headers["Allow"] = ", ".join(exc.valid_methods)
     if exc.code == 429:
         message = f"Too many requests: limit {exc.description}"
+        headers["Retry-After"] = str(_retry_after(exc))
     resp = error_response(exc.code or 500, message, errors if isinstance(errors, dict)
                           else {"body": errors}, headers)
     return resp
+
+
+def _retry_after(exc) -> int:
+    """Seconds until the exceeded rate-limit window resets (at least 1)."""
+    import time
+
+    from .extensions import limiter
+
+    current = getattr(limiter, "current_limit", None)
+    if current is not None:
+        return max(1, int(current.reset_at - time.time()))
+    return 60
 
 
 def _service_error(exc: ServiceError):
