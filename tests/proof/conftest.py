@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from consent_service.extensions import db
-from consent_service.services import policies, sites
+from consent_service.services import consents, policies, sites
 
 from .helpers import clock_modules, record_event
 
@@ -31,6 +31,9 @@ T0 = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def proof_site(app):
+    # services.consents caches policy facts per (site_id, version) for the whole process;
+    # every test database starts again at site 1, version 1 with other texts.
+    getattr(consents, "_facts", {}).clear()
     site = sites.create_site(["kauppa.example.fi"], name="Testikauppa Oy")
     content = policies.build_content(["necessary", "analytics", "marketing"],
                                      ["google-analytics", "facebook-pixel"], banner=BANNER)
