@@ -17,12 +17,16 @@ from .sites import GENESIS_HASH
 PAGE_SIZE = 50
 CATEGORIES = ("necessary", "preferences", "analytics", "marketing")
 
-# Search indexes (migration 7d1e0a6b5c21). Declared here, beside the queries they serve, so
+# Search indexes (migration 2448728f1954). Declared here, beside the queries they serve, so
 # the model metadata and the migrations agree; the lead may move them into models/consent.py.
 Index("ix_consent_event_site_action_recorded", ConsentEvent.site_id, ConsentEvent.action,
       ConsentEvent.recorded_at, ConsentEvent.id)
 Index("ix_consent_event_site_policy_recorded", ConsentEvent.site_id,
       ConsentEvent.policy_version, ConsentEvent.recorded_at, ConsentEvent.id)
+# Version and action together (e.g. rejections of an old version): migration 3b9e5f0c7a12.
+Index("ix_consent_event_site_policy_action_recorded", ConsentEvent.site_id,
+      ConsentEvent.policy_version, ConsentEvent.action, ConsentEvent.recorded_at,
+      ConsentEvent.id)
 
 
 @dataclass(frozen=True)
