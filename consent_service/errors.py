@@ -33,7 +33,8 @@ def error_response(status: int, message: str | None = None, errors: dict | None 
 
 def _wants_html() -> bool:
     path = request.path
-    return path.startswith("/admin") and not path.startswith("/admin/api")
+    return (path.startswith("/admin") and not path.startswith("/admin/api")
+            and not path.endswith(".json"))
 
 
 def _http_error(exc: HTTPException):

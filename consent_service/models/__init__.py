@@ -3,10 +3,12 @@
 from .consent import ChainHead, ConsentEvent
 from .policy import PolicyImmutableError, PolicyVersion
 from .site import ApiKey, Notice, Site
+from .stats import ConsentDaily, ConsentRollupState
 from .types import utcnow
 from .user import ROLES, AdminUser, AuditLog, SiteMembership
 
 __all__ = [
-    "ROLES", "AdminUser", "ApiKey", "AuditLog", "ChainHead", "ConsentEvent", "Notice",
+    "ROLES", "AdminUser", "ApiKey", "AuditLog", "ChainHead", "ConsentDaily", "ConsentEvent",
+    "ConsentRollupState", "Notice",
     "PolicyImmutableError", "PolicyVersion", "Site", "SiteMembership", "utcnow",
 ]

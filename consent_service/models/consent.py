@@ -21,6 +21,13 @@ class ConsentEvent(db.Model):
         UniqueConstraint("site_id", "event_id", name="uq_consent_event_site_event"),
         UniqueConstraint("site_id", "seq", name="uq_consent_event_site_seq"),
         Index("ix_consent_event_site_recorded", "site_id", "recorded_at", "id"),
+        # Consent log filters (services/consent_log.py): keyset order after the filter.
+        Index("ix_consent_event_site_action_recorded", "site_id", "action", "recorded_at",
+              "id"),
+        Index("ix_consent_event_site_policy_recorded", "site_id", "policy_version",
+              "recorded_at", "id"),
+        Index("ix_consent_event_site_policy_action_recorded", "site_id", "policy_version",
+              "action", "recorded_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

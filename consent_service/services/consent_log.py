@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Index, select, tuple_
+from sqlalchemy import select, tuple_
 
 from ..extensions import db
 from ..models import ConsentEvent, Site
@@ -16,18 +16,6 @@ from .sites import GENESIS_HASH
 
 PAGE_SIZE = 50
 CATEGORIES = ("necessary", "preferences", "analytics", "marketing")
-
-# Search indexes (migration 2448728f1954). Declared here, beside the queries they serve, so
-# the model metadata and the migrations agree; the lead may move them into models/consent.py.
-Index("ix_consent_event_site_action_recorded", ConsentEvent.site_id, ConsentEvent.action,
-      ConsentEvent.recorded_at, ConsentEvent.id)
-Index("ix_consent_event_site_policy_recorded", ConsentEvent.site_id,
-      ConsentEvent.policy_version, ConsentEvent.recorded_at, ConsentEvent.id)
-# Version and action together (e.g. rejections of an old version): migration 3b9e5f0c7a12.
-Index("ix_consent_event_site_policy_action_recorded", ConsentEvent.site_id,
-      ConsentEvent.policy_version, ConsentEvent.action, ConsentEvent.recorded_at,
-      ConsentEvent.id)
-
 
 @dataclass(frozen=True)
 class LogFilter:

@@ -10,46 +10,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, ForeignKey, String, case, cast, func, select
+from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import ConsentEvent, Site
+from ..models import ConsentDaily, ConsentEvent, ConsentRollupState, Site
 from .consent_log import day_start
 from .consents import ACTIONS
 
 OPTIONAL = ("preferences", "analytics", "marketing")
 # A day is final this long after it ended (a transaction stamped 23:59:59 may commit later).
 GRACE = timedelta(minutes=10)
-
-
-class ConsentDaily(db.Model):
-    """Events of one site, UTC day and action; `<cat>_yes` of `<cat>_seen` granted it."""
-
-    __tablename__ = "consent_daily"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    action: Mapped[str] = mapped_column(String(16), primary_key=True)
-    events: Mapped[int] = mapped_column(default=0)
-    preferences_yes: Mapped[int] = mapped_column(default=0)
-    preferences_seen: Mapped[int] = mapped_column(default=0)
-    analytics_yes: Mapped[int] = mapped_column(default=0)
-    analytics_seen: Mapped[int] = mapped_column(default=0)
-    marketing_yes: Mapped[int] = mapped_column(default=0)
-    marketing_seen: Mapped[int] = mapped_column(default=0)
-
-
-class ConsentRollupState(db.Model):
-    """Every day before `rolled_until` is in consent_daily for the site."""
-
-    __tablename__ = "consent_rollup_state"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    rolled_until: Mapped[date] = mapped_column(Date)
 
 
 def _day_expr():
