@@ -80,12 +80,19 @@ def _errors(blp):
     return wrap
 
 
+EXPORT_200 = ("Streamed: text/csv, application/x-ndjson or application/json "
+              "(ISO/IEC TS 27560 records)")
+
+
 @admin_blp.route("/sites/<string:site_key>/export")
 class Export(MethodView):
     @admin_blp.arguments(ExportQuery, location="query")
-    @admin_blp.response(200, content_type="application/x-ndjson",
-                        description="Streamed: text/csv, application/x-ndjson or "
-                                    "application/json (ISO/IEC TS 27560 records)")
+    @admin_blp.response(200)
+    @admin_blp.doc(responses={"200": {"description": EXPORT_200, "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "object"}},
+    }}})
     @_errors(admin_blp)
     def get(self, query, site_key):
         """Stream the consent records of [from, to) as csv, ndjson or json27560."""
@@ -107,7 +114,9 @@ class Export(MethodView):
 @admin_blp.route("/sites/<string:site_key>/bundle")
 class Bundle(MethodView):
     @admin_blp.arguments(RangeQuery, location="query")
-    @admin_blp.response(200, content_type="application/zip", description="The proof bundle")
+    @admin_blp.response(200)
+    @admin_blp.doc(responses={"200": {"description": "The proof bundle zip", "content": {
+        "application/zip": {"schema": {"type": "string", "format": "binary"}}}}})
     @_errors(admin_blp)
     def get(self, query, site_key):
         """A proof bundle zip of [from, to) (seals the current head first)."""

@@ -42,9 +42,11 @@ def parse_when(value: str | None, *, end: bool = False) -> datetime | None:
             moment = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(f"not an ISO date or datetime: {value}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _dumps(value) -> str:
