@@ -24,8 +24,8 @@ def init_app(app) -> None:
     from .proof.cli import COMMANDS as proof_commands
     from .scan.cli import scan_command, worker_command
 
-    for command in (admin, site, demo, *analysis_commands, *proof_commands, scan_command,
-                    worker_command):
+    for command in (admin, site, demo, stats_rollup, *analysis_commands, *proof_commands,
+                    scan_command, worker_command):
         app.cli.add_command(command)
 
 
@@ -109,6 +109,20 @@ def site_api_key(site_key, name, role):
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(key)
+
+
+@click.command("stats-rollup")
+@with_appcontext
+def stats_rollup():
+    """Summarise finished days of every site for the statistics (run daily, e.g. by cron),
+    so no admin page pays for a first summary of a large log."""
+    from .extensions import db
+    from .models import Site
+    from .services.stats import roll_up
+
+    for site_row in db.session.scalars(db.select(Site).order_by(Site.id)).all():
+        until = roll_up(site_row.id)
+        click.echo(f"{site_row.site_key} summarised until {until.isoformat()}")
 
 
 @click.command("demo")

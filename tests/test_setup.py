@@ -69,3 +69,9 @@ def test_cli_api_key_is_shown_once_and_stored_hashed(runner, published_site):
     row = db.session.query(ApiKey).one()
     assert key.startswith(row.prefix + ".") and key not in (row.key_hash, row.prefix)
     assert row.role == "viewer"
+
+
+def test_cli_stats_rollup(runner, published_site):
+    result = runner.invoke(args=["stats-rollup"])
+    assert result.exit_code == 0, result.output
+    assert published_site.site_key in result.output
