@@ -154,13 +154,21 @@ def _csv_row(row, site_key: str) -> str:
 
 def generate(site: Site, fmt: str, start: datetime | None, end: datetime | None, *,
              secret: str | None = None, counter: dict | None = None) -> Iterator[str]:
-    """Text chunks of the export, one or a few records each; never the whole file in memory."""
+    """Text chunks of the export, one or a few records each; never the whole file in memory.
+
+    Everything needed of `site` is read now: a streaming response runs the returned
+    generator after the view's session is gone (in a fresh app context)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     counter = counter if counter is not None else {}
     counter.setdefault("rows", 0)
-    site_key, site_id = site.site_key, site.id
-    span = seq_range(site, start, end)
+    build = Record27560(site, secret or current_app.config["SECRET_KEY"]) \
+        if fmt == "json27560" else None
+    return _chunks(site.id, site.site_key, fmt, start, end, counter, build)
+
+
+def _chunks(site_id, site_key, fmt, start, end, counter, build) -> Iterator[str]:
+    span = seq_range(site_id, start, end)
     rows = iter_events(site_id, *span, start=start, end=end) if span else iter([])
     if fmt == "csv":
         yield _csv_line(CSV_COLUMNS)
@@ -172,7 +180,6 @@ def generate(site: Site, fmt: str, start: datetime | None, end: datetime | None,
             counter["rows"] += 1
             yield _dumps(flat_record(row, site_key)) + "\n"
     else:
-        build = Record27560(site, secret or current_app.config["SECRET_KEY"])
         head = {"schema": SCHEMA_27560, "site_key": site_key, "generated_at": iso(utcnow()),
                 "from": iso(start) if start else None, "to": iso(end) if end else None}
         yield _dumps(head)[:-1] + ',"records":['

@@ -16,7 +16,7 @@ EVENTS = ConsentEvent.__table__
 BATCH = 2000
 
 
-def seq_range(site: Site, start: datetime | None = None,
+def seq_range(site: Site | int, start: datetime | None = None,
               end: datetime | None = None) -> tuple[int, int] | None:
     """First and last seq of the events recorded in [start, end), through the time index.
 
@@ -24,10 +24,11 @@ def seq_range(site: Site, start: datetime | None = None,
     filters on recorded_at, so a clock step backwards cannot add events outside the range.
     """
     c = EVENTS.c
+    site_id = site if isinstance(site, int) else site.id
 
     def edge(order, *conds):
         return db.session.scalar(
-            select(c.seq).where(c.site_id == site.id, *conds).order_by(*order).limit(1)
+            select(c.seq).where(c.site_id == site_id, *conds).order_by(*order).limit(1)
         )
 
     lo_conds = [c.recorded_at >= start] if start else []

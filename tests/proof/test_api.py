@@ -70,6 +70,7 @@ def test_admin_export_auth(client, proof_site, add_events):
     _, key = create_api_key(proof_site, "viewer", role="viewer")
     assert client.get(url + "?format=xml", headers=bearer(key)).status_code == 422
     assert client.get(url + "?from=eilen", headers=bearer(key)).status_code == 422
+    assert client.get(url + "?to=9999-12-31", headers=bearer(key)).status_code == 422
     resp = client.get(url, headers=bearer(key))
     assert resp.status_code == 200 and resp.mimetype == "application/x-ndjson"
     assert resp.is_streamed
@@ -154,3 +155,27 @@ def test_seal_cli_skips_unchanged_heads(runner, proof_site, add_events):
     assert len(json.loads(runner.invoke(args=["seal"]).output)) == 1
     assert json.loads(runner.invoke(args=["seal"]).output) == []
     assert len(json.loads(runner.invoke(args=["seal", "--force"]).output)) == 1
+
+
+def test_export_streams_after_the_view_context_is_gone(app, proof_site, add_events):
+    """Under gunicorn the body is iterated after the view's app context (and session) ended;
+    the `app` fixture keeps one context open, so use a second app without one."""
+    from consent_service import create_app
+
+    add_events(3)
+    _, key = create_api_key(proof_site, "viewer", role="viewer")
+    site_key = proof_site.site_key
+    db.session.commit()
+    other = create_app({k: app.config[k] for k in (
+        "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "CONSENT_ENV", "INSTANCE_PATH")})
+    client = other.test_client()
+    for fmt in ("ndjson", "csv", "json27560"):
+        resp = client.get(f"/api/v1/admin/sites/{site_key}/export?format={fmt}",
+                          headers=bearer(key))
+        assert resp.status_code == 200
+        body = resp.get_data(as_text=True)
+        assert body.count("rc_") == 3, (fmt, body[:300])
+    with other.app_context():
+        from consent_service.extensions import db as other_db
+
+        other_db.engine.dispose()
