@@ -31,8 +31,8 @@ T0 = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def proof_site(app):
-    # services.consents caches policy facts per (site_id, version) for the whole process;
-    # every test database starts again at site 1, version 1 with other texts.
+    # An earlier services.consents cached policy facts per (site_id, version) process-wide
+    # (now per app); every test database starts again at site 1, version 1 with other texts.
     getattr(consents, "_facts", {}).clear()
     site = sites.create_site(["kauppa.example.fi"], name="Testikauppa Oy")
     content = policies.build_content(["necessary", "analytics", "marketing"],
