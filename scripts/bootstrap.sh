@@ -9,12 +9,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
   .venv/bin/pip install -q --upgrade pip
 fi
-stamp=.venv/.installed-$(cat pyproject.toml requirements.lock 2>/dev/null | sha256sum | cut -c1-16)
+stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  if [ -f requirements.lock ]; then
-    .venv/bin/pip install -q -r requirements.lock
-  fi
-  .venv/bin/pip install -q -e '.[dev]'
+  # Exact versions from the lock file; then the project itself (its ranges already met).
+  .venv/bin/pip install -q -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 
