@@ -70,3 +70,22 @@ def test_missing_bundle_is_503_json(app, client, published_site, tmp_path):
 
 def test_unknown_site_loader_404(client):
     assert client.get("/loader/pk_unknown.js").status_code == 404
+
+
+def test_loader_is_gzipped_when_asked(app, client, published_site, tmp_path):
+    import gzip
+
+    bundle = tmp_path / "loader.min.js"
+    bundle.write_text("/*bundle*/" + "x" * 5000)
+    app.config["LOADER_BUNDLE"] = str(bundle)
+    plain = client.get(f"/loader/{published_site.site_key}.js")
+    zipped = client.get(f"/loader/{published_site.site_key}.js",
+                        headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) < len(plain.data) / 2
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(f"/loader/{published_site.site_key}.js",
+                       headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ LOADER_MAX_AGE = 300
 BUNDLE_RECHECK = 2.0  # seconds between stat() calls of the bundle file
 
 _bundle: dict[str, tuple[float, float, bytes, str]] = {}  # path: (checked, mtime, data, hash)
-_scripts: dict[tuple[str, str], tuple[str, bytes]] = {}  # (config etag, bundle hash)
+# (config etag, bundle hash) -> (etag, script, gzipped script)
+_scripts: dict[tuple[str, str], tuple[str, bytes, bytes]] = {}
 _lock = threading.Lock()
 
 
@@ -45,7 +47,7 @@ def read_bundle() -> tuple[bytes, str]:
 
 
 def build_script(policy_version: int, config_body: bytes, config_etag: str,
-                 bundle: bytes, bundle_hash: str) -> tuple[str, bytes]:
+                 bundle: bytes, bundle_hash: str) -> tuple[str, bytes, bytes]:
     key = (config_etag, bundle_hash)
     hit = _scripts.get(key)
     if hit is None:
@@ -55,7 +57,7 @@ def build_script(policy_version: int, config_body: bytes, config_etag: str,
             + b"window.__consentServiceConfig=" + config_body.replace(b"</", b"<\\/")
             + b";\n" + bundle
         )
-        hit = (etag, script)
+        hit = (etag, script, gzip.compress(script, compresslevel=9, mtime=0))
         with _lock:
             if len(_scripts) > 1000:  # old policy versions and bundles fall out
                 _scripts.clear()
@@ -70,13 +72,20 @@ def loader(site_key: str):
         raise NotFound("The site has no published policy yet")
     body, config_etag = config.render(api_base())
     bundle, bundle_hash = read_bundle()
-    etag, script = build_script(config.payload["policy_version"], body, config_etag, bundle,
-                                bundle_hash)
+    etag, script, zipped = build_script(config.payload["policy_version"], body, config_etag,
+                                        bundle, bundle_hash)
+    # Compressed once per version; most visitors get a third of the bytes.
+    use_gzip = "gzip" in request.accept_encodings
+    if use_gzip:
+        etag, script = etag + "-gz", zipped
     if etag in request.if_none_match:
         resp = current_app.response_class(status=304)
     else:
         resp = current_app.response_class(script, mimetype="application/javascript")
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        if use_gzip:
+            resp.headers["Content-Encoding"] = "gzip"
+    resp.vary.add("Accept-Encoding")
     resp.set_etag(etag)
     resp.cache_control.public = True
     resp.cache_control.max_age = LOADER_MAX_AGE
