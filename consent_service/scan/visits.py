@@ -21,6 +21,7 @@ from .matching import host_of, iso, registrable_domain
 
 CONSENT_API = re.compile(r"/api/v1/sites/[^/]+/consents(?:\?|$)")
 SKIP_LINK = re.compile(r"\.(?:pdf|jpe?g|png|gif|webp|svg|zip|docx?|xlsx?|pptx?|mp[34]|avi)$", re.I)
+FOLLOW_UP_SETTLE = 1.0  # seconds of watching on the 2nd..Nth page of a visit
 # The banner's consent events never leave a scan's browser: fetch() and sendBeacon() to the
 # consent endpoint are refused in the page (beacons and unload-time requests can slip past
 # request interception) and reported through a binding; the route handler aborts the rest.
@@ -148,7 +149,7 @@ class Visit:
             raise ScanError("timeout", "the scan took longer than its overall time limit")
         return min(self.opts.page_timeout, left - 1)
 
-    def load(self, url: str, *, first: bool = False) -> None:
+    def load(self, url: str, *, first: bool = False, follow_up: bool = False) -> None:
         timeout = self._timeout()
         try:
             response = self.page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
@@ -162,11 +163,14 @@ class Visit:
             raise
         except Exception:  # noqa: BLE001 - keep what loaded; say so in the report
             self.notes.append(f"{url} did not finish loading within {self.opts.page_timeout:g} s")
-        self.settle()
+        # Late trackers are watched for on the first page of a visit; further pages of the
+        # same visit share its state, so a shorter watch keeps a 5-page scan well in time.
+        self.settle(FOLLOW_UP_SETTLE if follow_up else None)
         self.collect_storage()
 
-    def settle(self) -> None:
-        wait = min(self.opts.settle, max(0.0, self.session.deadline - time.monotonic() - 2))
+    def settle(self, cap: float | None = None) -> None:
+        wait = min(self.opts.settle if cap is None else min(cap, self.opts.settle),
+                   max(0.0, self.session.deadline - time.monotonic() - 2))
         if wait > 0:
             self.page.wait_for_timeout(wait * 1000)
 
@@ -311,7 +315,7 @@ def _before(session, opts, url, site_domain, out) -> None:
         out["pages"] += visit.links(opts.pages - 1)
         for page_url in out["pages"][1:]:
             try:
-                visit.load(page_url)
+                visit.load(page_url, follow_up=True)
             except ScanError as exc:
                 if exc.code == "timeout" and time.monotonic() > session.deadline - 1:
                     raise
@@ -335,7 +339,7 @@ def _after(session, opts, pages, choice, site_domain, out) -> dict | None:
         visit.collect_storage()
         for page_url in pages[1:] or pages[:1]:
             try:
-                visit.load(page_url)
+                visit.load(page_url, follow_up=len(pages) > 1)
             except ScanError as exc:
                 if exc.code == "timeout" and time.monotonic() > session.deadline - 1:
                     raise
