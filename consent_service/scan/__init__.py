@@ -1,8 +1,8 @@
 """Site scan: load a site in headless Chromium before any choice, after "accept all" and
 after "reject all"; report what it contacts and stores against its notice and policy.
 
-``scan_url(url, ...)`` returns the ``site-scan/1`` document (see
-/work/shared/contracts/site-scan.md) or raises ``ScanError`` (``exit_code`` 2 or 3).
+``scan_url(url, ...)`` returns the ``site-scan/1`` document (see the workspace
+contract shared/contracts/site-scan.md) or raises ``ScanError`` (``exit_code`` 2 or 3).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """What the visits saw, set against the notice and the published policy: services, unknown
-third parties and findings (codes from /work/shared/contracts/site-scan.md)."""
+third parties and findings (codes from the workspace contract shared/contracts/site-scan.md)."""
 
 from __future__ import annotations
 

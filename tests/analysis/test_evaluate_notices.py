@@ -9,7 +9,8 @@ from consent_service.analysis.evaluate import evaluate, format_report
 
 NOTICES = Path(__file__).resolve().parents[1] / "notices"
 LABELS = NOTICES / "labels.json"
-DEV_SET = Path("/work/shared/notices")
+# The workspace's shared/ sits beside the repository (also in CI); read, never copied.
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "notices"
 
 
 def test_own_notices_score_high():
