@@ -50,7 +50,8 @@ def load_user():
 
 @bp.after_request
 def no_store(resp):
-    # Admin pages carry personal data and one-time secrets: never cache them.
+    """Admin pages carry personal data and one-time secrets: never cached, never framed
+    by another site. Other admin blueprints (site scans) register this hook too."""
     resp.headers.setdefault("Cache-Control", "no-store")
     resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")

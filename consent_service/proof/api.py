@@ -54,7 +54,7 @@ class SigningKeys(MethodView):
         return db.session.scalars(select(SigningKey).order_by(SigningKey.created_at)).all()
 
 
-@keys_blp.route("/receipts/<string:receipt_id>/proof")
+@keys_blp.route("/receipts/<string(maxlength=40):receipt_id>/proof")
 class ReceiptProof(MethodView):
     @keys_blp.arguments(ReceiptQuery, location="query")
     @keys_blp.response(200, ProofOut)
