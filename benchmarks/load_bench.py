@@ -95,22 +95,28 @@ def prepare(db_url: str, instance: Path) -> tuple[dict, dict]:
     return env, json.loads(out)
 
 
+def start_gunicorn(env: dict, instance: Path, port: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn with gunicorn.conf.py on 127.0.0.1:port, returned once it answers."""
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                             "--bind", f"127.0.0.1:{port}", "consent_service:create_app()"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=(instance / "gunicorn.log").open("w"))
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/livez", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return proc, base
+
+
 def run_leg(name: str, db_url: str, seconds: int, connections: int) -> list[dict]:
     instance = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     env, site = prepare(db_url, instance)
     key = site["site_key"]
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-                             "--bind", f"127.0.0.1:{PORT}", "consent_service:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=(instance / "gunicorn.log").open("w"))
-    base = f"http://127.0.0.1:{PORT}"
+    proc, base = start_gunicorn(env, instance, PORT)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/livez", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         config = json.load(urllib.request.urlopen(f"{base}/api/v1/sites/{key}/config"))
         body = json.dumps({"event_id": "EVENT_ID", "policy_version": config["policy_version"],
                            "action": "accept_all",

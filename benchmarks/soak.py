@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_bench import BIN, ROOT, prepare  # noqa: E402
+from load_bench import prepare, start_gunicorn  # noqa: E402
 
 PORT = 5182
 
@@ -56,20 +56,10 @@ def main() -> None:
         url = f"sqlite:///{instance}/soak.db"
     env, site = prepare(url, instance)
     key = site["site_key"]
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-                             "--bind", f"127.0.0.1:{PORT}", "consent_service:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=(instance / "gunicorn.log").open("w"))
-    base = f"http://127.0.0.1:{PORT}"
+    proc, base = start_gunicorn(env, instance, PORT)
     counts = {"ok": 0, "error": 0}
     stop = threading.Event()
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/livez", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         config = json.load(urllib.request.urlopen(f"{base}/api/v1/sites/{key}/config"))
         template = {"policy_version": config["policy_version"], "action": "custom",
                     "choices": {c["id"]: c["id"] == "analytics" for c in config["categories"]
