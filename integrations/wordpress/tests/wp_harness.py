@@ -261,7 +261,9 @@ class Stack:
             con.close()
         return [dict(r, choices=json.loads(r["choices"])) for r in rows]
 
-    def wait_events(self, count: int, timeout: float = 15) -> list[dict]:
+    def wait_events(self, count: int, timeout: float = 40) -> list[dict]:
+        # A refused or failed POST is retried by the banner with backoff (1, 2, 4, 8 s…),
+        # so on a loaded machine an event can take well over 15 s to arrive.
         deadline = time.monotonic() + timeout
         events: list[dict] = []
         while time.monotonic() < deadline:
