@@ -33,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     logging.basicConfig(level=logging.INFO)
+    # Alembic announces each of its plugins at INFO on every CLI call; only migrations matter.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from . import errors, models  # noqa: F401  (models register their tables)
     from .extensions import api, csrf, db, limiter, migrate
