@@ -80,7 +80,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_CONSENTS": os.environ.get("CONSENT_RATELIMIT_CONSENTS", "30/minute"),
         "RATELIMIT_SITE": os.environ.get("CONSENT_RATELIMIT_SITE", "6000/minute"),
         "RATELIMIT_LOGIN": os.environ.get("CONSENT_RATELIMIT_LOGIN", "10/minute"),
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_URI": redis_url or "lazymemory://",
         # Flask-Limiter would put Retry-After on every limited response (even 201s and over
         # our 503's); errors.py sets it on 429 alone.
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from . import ratelimit  # noqa: F401  (registers the lazymemory:// storage with limits)
+
 
 class Base(DeclarativeBase):
     # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
