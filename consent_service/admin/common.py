@@ -80,6 +80,15 @@ def site_or_404(site_key: str, role: str = "viewer") -> Site:
     return site
 
 
+def row_of_site_or_404(model, row_id: int, site: Site):
+    """A row (notice, API key, …) by id, only if it belongs to `site`: ids of other sites'
+    rows answer 404 like unknown ones."""
+    row = db.session.get(model, row_id)
+    if row is None or row.site_id != site.id:
+        abort(404)
+    return row
+
+
 def visible_sites(user: AdminUser) -> list[Site]:
     query = select(Site).order_by(Site.name)
     if not user.is_superuser:

@@ -29,6 +29,14 @@ def _filter():
         return consent_log.LogFilter(), exc.errors
 
 
+def _valid_filter() -> consent_log.LogFilter:
+    """The JSON and CSV views refuse a bad filter outright (the HTML page shows it)."""
+    flt, errors = _filter()
+    if errors:
+        raise Invalid("Check the search fields", errors)
+    return flt
+
+
 def _versions(site) -> list[int]:
     return list(db.session.scalars(select(PolicyVersion.version).where(
         PolicyVersion.site_id == site.id, PolicyVersion.status == "published")
@@ -60,9 +68,7 @@ def _event_json(e: ConsentEvent) -> dict:
 @bp.get("/api/sites/<site_key>/consents")
 def log_json(site_key):
     site = site_or_404(site_key)
-    flt, errors = _filter()
-    if errors:
-        raise Invalid("Check the search fields", errors)
+    flt = _valid_filter()
     rows, next_cursor = consent_log.search(site, flt, request.args.get("cursor") or None)
     return jsonify({"items": [_event_json(e) for e in rows], "next_cursor": next_cursor})
 
@@ -70,9 +76,7 @@ def log_json(site_key):
 @bp.get("/sites/<site_key>/log.csv")
 def log_export(site_key):
     site = site_or_404(site_key)
-    flt, errors = _filter()
-    if errors:
-        raise Invalid("Check the search fields", errors)
+    flt = _valid_filter()
     record("consent_log.export", user_id=g.user.id, site_id=site.id,
            details={"filter": flt.query_args()})
 

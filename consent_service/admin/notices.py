@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -12,7 +12,7 @@ from ..services.audit import record
 from ..services.errors import Invalid
 from ..services.setup import analyse_notice, content_from_analysis
 from . import bp
-from .common import site_or_404
+from .common import row_of_site_or_404, site_or_404
 from .forms import NoticeForm
 from .highlight import collect, segments
 
@@ -78,9 +78,7 @@ def notice_new(site_key):
 @bp.get("/sites/<site_key>/notices/<int:notice_id>")
 def notice(site_key, notice_id):
     site = site_or_404(site_key, "editor")
-    row = db.session.get(Notice, notice_id)
-    if row is None or row.site_id != site.id:
-        abort(404)
+    row = row_of_site_or_404(Notice, notice_id, site)
     analysis = row.analysis or {}
     items = collect(analysis)
     parts = segments(row.text, items)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -16,7 +16,7 @@ from ..services.errors import Invalid
 from ..services.policies import current_policy
 from ..services.siteconfig import invalidate
 from . import bp
-from .common import site_or_404, visible_sites
+from .common import row_of_site_or_404, site_or_404, visible_sites
 from .forms import ApiKeyForm, MemberForm, SiteForm, split_lines
 
 
@@ -113,9 +113,7 @@ def keys(site_key):
 @bp.post("/sites/<site_key>/keys/<int:key_id>/revoke")
 def key_revoke(site_key, key_id):
     site = site_or_404(site_key, "owner")
-    row = db.session.get(ApiKey, key_id)
-    if row is None or row.site_id != site.id:
-        abort(404)
+    row = row_of_site_or_404(ApiKey, key_id, site)
     if row.revoked_at is None:
         site_service.revoke_api_key(row, user_id=g.user.id)
         flash(f"Key {row.prefix} revoked.", "info")
