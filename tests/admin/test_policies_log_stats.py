@@ -141,6 +141,11 @@ def test_log_search_filters_and_keyset_pages(login, published_site, app):
     ).get_json()["items"]) == 50
     assert client.get(f"/admin/sites/{key}/log?action=bogus").status_code == 422
     assert client.get(f"/admin/sites/{key}/log?cursor=!!!").status_code == 422
+    # The JSON and CSV views refuse a bad filter instead of answering with no rows.
+    bad = client.get(f"/admin/api/sites/{key}/consents", query_string={"action": "bogus"})
+    assert bad.status_code == 422 and "action" in bad.get_json()["errors"]
+    bad_csv = client.get(f"/admin/sites/{key}/log.csv", query_string={"action": "bogus"})
+    assert bad_csv.status_code == 422 and bad_csv.mimetype == "text/html"
 
 
 def test_search_sql_is_keyset_not_offset(app, published_site):
