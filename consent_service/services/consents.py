@@ -6,6 +6,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import current_app
@@ -61,6 +62,7 @@ def event_hash(event, site_key: str) -> str:
     return canonical_hash(chain_record(event, site_key))
 
 
+@lru_cache(maxsize=4)  # built once per secret, not on every consent POST
 def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=RECEIPT_SALT)
 
