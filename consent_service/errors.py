@@ -60,6 +60,8 @@ def _retry_after(exc) -> int:
 
     from .extensions import limiter
 
+    if isinstance(getattr(exc, "retry_after", None), int):  # ratelimit.enforce knows it
+        return exc.retry_after
     current = getattr(limiter, "current_limit", None)
     if current is not None:
         return max(1, int(current.reset_at - time.time()))

@@ -37,7 +37,7 @@ class AnalysisOut(Schema):
 
 @blp.route("/analyze")
 class Analyze(MethodView):
-    @blp.arguments(AnalyzeIn)
+    @blp.arguments(AnalyzeIn())
     @blp.response(200, AnalysisOut)
     @blp.alt_response(401, schema=ErrorOut, description="No or unknown API key")
     @blp.alt_response(403, schema=ErrorOut, description="The key's role is too low")

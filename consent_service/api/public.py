@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db, limiter
+from .. import ratelimit
+from ..extensions import client_address, db
 from ..schemas.public import (
     ConsentIn,
     ErrorOut,
@@ -34,10 +38,6 @@ CONFIG_MAX_AGE = 60
 def api_base() -> str:
     base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     return f"{base}/api/v1"
-
-
-def site_limit_key() -> str:
-    return "site:" + str((request.view_args or {}).get("site_key", ""))
 
 
 @blp.before_request
@@ -92,26 +92,57 @@ class SiteConfig(MethodView):
         return resp.make_conditional(request)
 
 
+def documented_as(*decorators):
+    """Give a view the OpenAPI description these flask-smorest decorators would give it,
+    without their per-request wrappers (webargs parsing, response dumping, a dozen
+    ensure_sync calls): on the consent POST those cost a fifth of the request's CPU."""
+
+    def apply(func):
+        stub = func
+        for decorator in reversed(decorators):
+            stub = decorator(stub)
+        func._apidoc = stub._apidoc
+        return func
+
+    return apply
+
+
+def load_json_body(schema):
+    """The body validated by `schema`, with webargs' error shapes: 400 for broken JSON,
+    422 with {"json": {field: [messages]}} for a body that does not validate."""
+    raw = request.get_data(cache=False)
+    try:
+        payload = json.loads(raw) if raw else {}
+    except ValueError:
+        raise ServiceError(400, "Invalid JSON body.", {"json": ["Invalid JSON body."]}) from None
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise ServiceError(422, "The request did not validate", {"json": exc.messages}) from None
+
+
+CONSENT_IN = ConsentIn()
+
+
 @blp.route("/sites/<string:site_key>/consents")
 class Consents(MethodView):
-    decorators = [
-        limiter.limit(lambda: current_app.config["RATELIMIT_CONSENTS"], methods=["POST"]),
-        limiter.limit(lambda: current_app.config["RATELIMIT_SITE"], methods=["POST"],
-                      key_func=site_limit_key),
-    ]
-
-    @blp.arguments(ConsentIn)
-    @blp.response(201, ReceiptOut)
-    @blp.alt_response(200, schema=ReceiptOut, description="Seen before: the same receipt")
-    @blp.alt_response(404, schema=ErrorOut, description="Unknown site")
-    @blp.alt_response(413, schema=ErrorOut, description="Body over 16 KiB")
-    @blp.alt_response(415, schema=ErrorOut, description="Not JSON")
-    @blp.alt_response(429, schema=ErrorOut, description="Rate limited")
-    def post(self, data, site_key):
+    @documented_as(
+        blp.arguments(ConsentIn()),
+        blp.response(201, ReceiptOut),
+        blp.alt_response(200, schema=ReceiptOut, description="Seen before: the same receipt"),
+        blp.alt_response(404, schema=ErrorOut, description="Unknown site"),
+        blp.alt_response(413, schema=ErrorOut, description="Body over 16 KiB"),
+        blp.alt_response(415, schema=ErrorOut, description="Not JSON"),
+        blp.alt_response(429, schema=ErrorOut, description="Rate limited"),
+    )
+    def post(self, site_key):
         """Record one consent choice; idempotent on event_id."""
+        cfg = current_app.config
+        ratelimit.enforce(cfg["RATELIMIT_CONSENTS"], "consents", "ip:" + client_address())
+        ratelimit.enforce(cfg["RATELIMIT_SITE"], "consents", "site:" + site_key)
+        data = load_json_body(CONSENT_IN)
         site = get_config(site_key)  # cached: id and origins without a query
         g.site_origins = site.allowed_origins
-        cfg = current_app.config
         event, created = consents.record(
             site.site_id, site_key, data, remote_addr=request.remote_addr,
             user_agent=request.headers.get("User-Agent"),
@@ -123,12 +154,13 @@ class Consents(MethodView):
             "recorded_at": consents.iso(event.recorded_at),
             "seq": event.seq,
         }
-        return body, (201 if created else 200)
+        return current_app.response_class(json.dumps(body), status=201 if created else 200,
+                                          mimetype="application/json")
 
 
 @blp.route("/receipts/<string(maxlength=40):receipt_id>")
 class Receipt(MethodView):
-    @blp.arguments(ReceiptQuery, location="query")
+    @blp.arguments(ReceiptQuery(), location="query")
     @blp.response(200, ReceiptRecord)
     @blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
     def get(self, query, receipt_id):

@@ -56,7 +56,7 @@ class SigningKeys(MethodView):
 
 @keys_blp.route("/receipts/<string(maxlength=40):receipt_id>/proof")
 class ReceiptProof(MethodView):
-    @keys_blp.arguments(ReceiptQuery, location="query")
+    @keys_blp.arguments(ReceiptQuery(), location="query")
     @keys_blp.response(200, ProofOut)
     @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
     def get(self, query, receipt_id):
@@ -86,7 +86,7 @@ EXPORT_200 = ("Streamed: text/csv, application/x-ndjson or application/json "
 
 @admin_blp.route("/sites/<string:site_key>/export")
 class Export(MethodView):
-    @admin_blp.arguments(ExportQuery, location="query")
+    @admin_blp.arguments(ExportQuery(), location="query")
     @admin_blp.response(200)
     @admin_blp.doc(responses={"200": {"description": EXPORT_200, "content": {
         "text/csv": {"schema": {"type": "string"}},
@@ -113,7 +113,7 @@ class Export(MethodView):
 
 @admin_blp.route("/sites/<string:site_key>/bundle")
 class Bundle(MethodView):
-    @admin_blp.arguments(RangeQuery, location="query")
+    @admin_blp.arguments(RangeQuery(), location="query")
     @admin_blp.response(200)
     @admin_blp.doc(responses={"200": {"description": "The proof bundle zip", "content": {
         "application/zip": {"schema": {"type": "string", "format": "binary"}}}}})

@@ -41,7 +41,7 @@ def _out(scan) -> dict:
 
 @blp.route("/sites/<string:site_key>/scans")
 class Scans(MethodView):
-    @blp.arguments(ScanIn, required=False)  # all fields optional: no body scans the site
+    @blp.arguments(ScanIn(), required=False)  # all fields optional: no body scans the site
     @blp.response(202, ScanOut)
     @blp.doc(security=[{"apiKey": []}])
     def post(self, body, site_key):

@@ -8,18 +8,25 @@ validated event and wait; the writer takes every waiting event, locks each site'
 head once, links and inserts them all, commits once, and only then wakes the waiters. An
 event is durable before its request answers, and the chain stays linear across workers and
 machines because the lock is in the database, not in the process.
+
+The writer takes its batch only once it holds the chain-head locks: several workers (or
+machines) writing one site queue on the same row, and everything that arrived meanwhile
+goes into the next write. Taking the batch before the lock wait kept batches at ~3 events
+and capped one site at ~950 events/s with four workers.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..models import ChainHead, ConsentEvent, utcnow
 
@@ -40,10 +47,112 @@ class Pending:
     error: BaseException | None = None
 
 
+class CoreStore:
+    """Any SQLAlchemy database (SQLite): statements built once, one transaction a batch."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        head = ChainHead.__table__
+        # A no-op UPDATE, not a SELECT: it takes SQLite's write lock (and PostgreSQL's
+        # row lock) before the head is read.
+        self._lock = (update(head).where(head.c.site_id == bindparam("lock_site"))
+                      .values(seq=head.c.seq).returning(head.c.seq, head.c.head_hash))
+        self._advance = (update(head).where(head.c.site_id == bindparam("head_site"))
+                         .values(seq=bindparam("head_seq"), head_hash=bindparam("head_hash_new")))
+        self._insert = insert(ConsentEvent.__table__)
+
+    @contextmanager
+    def transaction(self):
+        with self.engine.begin() as conn:
+            yield conn
+
+    def lock(self, conn, site_ids: list[int]) -> dict[int, tuple[int, str]]:
+        return {site_id: tuple(conn.execute(self._lock, {"lock_site": site_id}).one())
+                for site_id in site_ids}
+
+    def store(self, conn, site_id: int, rows: list[dict]) -> None:
+        conn.execute(self._insert, rows)
+        conn.execute(self._advance, {"head_site": site_id, "head_seq": rows[-1]["seq"],
+                                     "head_hash_new": rows[-1]["event_hash"]})
+
+
+class PostgresStore:
+    """psycopg on a connection the writer keeps: two round trips a batch (lock the chain
+    heads; then insert every row, advance the heads and commit, in one pipeline), and no
+    SQL compiled per batch. The rows travel as one JSON document that json_to_recordset
+    unpacks: psycopg's per-value array dumping was 40 % of this thread's CPU."""
+
+    COLUMNS = (("site_id", "bigint"), ("event_id", "uuid"), ("receipt_id", "text"),
+               ("policy_version_id", "bigint"), ("policy_version", "integer"),
+               ("policy_hash", "text"), ("action", "text"), ("choices", "jsonb"),
+               ("language", "text"), ("banner_hash", "text"), ("gpc", "boolean"),
+               ("recorded_at", "timestamptz"), ("page_url", "text"), ("client_ip", "text"),
+               ("ua_family", "text"), ("personal_hash", "text"), ("purged_at", "timestamptz"),
+               ("seq", "bigint"), ("prev_hash", "text"), ("event_hash", "text"))
+    LOCK = "SELECT seq, head_hash FROM chain_head WHERE site_id = %s FOR UPDATE"
+
+    def __init__(self, engine: Engine):
+        import psycopg
+
+        self.engine = engine
+        self.psycopg = psycopg
+        self._fairy = None
+        names = ", ".join(c for c, _ in self.COLUMNS)
+        record = ", ".join(f"{c} {t}" for c, t in self.COLUMNS)
+        self.INSERT = (f"WITH ins AS (INSERT INTO consent_event ({names}) "
+                       f"SELECT {names} FROM json_to_recordset(%s::json) AS r({record})) "
+                       "UPDATE chain_head SET seq = %s, head_hash = %s WHERE site_id = %s")
+
+    def _connection(self):
+        if self._fairy is None:
+            self._fairy = self.engine.raw_connection()  # pre-pinged once, then kept
+        return self._fairy.driver_connection
+
+    def _drop(self) -> None:
+        if self._fairy is not None:
+            try:
+                self._fairy.invalidate()
+            finally:
+                self._fairy = None
+
+    @contextmanager
+    def transaction(self):
+        try:
+            conn = self._connection()
+            yield conn
+            conn.commit()
+        except self.psycopg.Error as exc:
+            if isinstance(exc, self.psycopg.OperationalError) or self._fairy is None:
+                self._drop()
+            else:
+                try:
+                    self._fairy.driver_connection.rollback()
+                except self.psycopg.Error:
+                    self._drop()
+            # The same exception types as the SQLAlchemy paths: errors.py answers 503.
+            raise DBAPIError.instance(None, None, exc, self.psycopg.Error) from exc
+        except BaseException:
+            self._drop()
+            raise
+
+    def lock(self, conn, site_ids: list[int]) -> dict[int, tuple[int, str]]:
+        cursors = [(site_id, conn.execute(self.LOCK, (site_id,))) for site_id in site_ids]
+        # The first fetch syncs the pipeline: one round trip for every site's lock.
+        return {site_id: cur.fetchone() for site_id, cur in cursors}
+
+    def store(self, conn, site_id: int, rows: list[dict]) -> None:
+        recorded = rows[0]["recorded_at"].isoformat()  # one instant for the whole batch
+        payload = json.dumps([{**row, "event_id": str(row["event_id"]), "recorded_at": recorded}
+                              for row in rows])
+        conn.execute(self.INSERT, (payload, rows[-1]["seq"], rows[-1]["event_hash"], site_id))
+
+
 class ChainWriter:
     def __init__(self, engine: Engine, hash_row):
         self.engine = engine
         self.hash_row = hash_row  # (row dict, site_key) -> event hash
+        self.store = (PostgresStore(engine) if engine.dialect.name == "postgresql"
+                      and engine.dialect.driver == "psycopg" else CoreStore(engine))
         self._queue: list[Pending] = []
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -66,6 +175,8 @@ class ChainWriter:
             with self._cond:
                 if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
                     self._queue = []
+                    if self._pid != os.getpid() and isinstance(self.store, PostgresStore):
+                        self.store._fairy = None  # the parent's connection is not ours
                     self._pid = os.getpid()
                     self._thread = threading.Thread(target=self._run, name="chain-writer",
                                                     daemon=True)
@@ -76,18 +187,32 @@ class ChainWriter:
             with self._cond:
                 while not self._queue:
                     self._cond.wait()
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                site_ids = sorted({item.site_id for item in self._queue[:MAX_BATCH]})
+            taken: list[Pending] = []
             try:
-                self._write(batch)
+                self._write(site_ids, taken)
             except IntegrityError:
                 # A duplicate event_id (a retry racing its original): isolate it.
-                for item in batch:
+                for item in taken:
                     try:
-                        self._write([item])
+                        self._write([item.site_id], [item], fixed=True)
                     except BaseException as exc:  # noqa: BLE001 - handed to the waiter
                         self._finish_error([item], exc)
             except BaseException as exc:  # noqa: BLE001 - handed to the waiters
-                self._finish_error(batch, exc)
+                if not taken:  # failed before the batch was taken: fail what it would be
+                    self._take(site_ids, taken)
+                self._finish_error(taken, exc)
+
+    def _take(self, site_ids: list[int], taken: list[Pending]) -> None:
+        wanted = set(site_ids)
+        with self._cond:
+            keep = []
+            for item in self._queue:
+                if item.site_id in wanted and len(taken) < MAX_BATCH:
+                    taken.append(item)
+                else:
+                    keep.append(item)
+            self._queue = keep
 
     def _finish_error(self, batch: list[Pending], exc: BaseException) -> None:
         for item in batch:
@@ -108,30 +233,27 @@ class ChainWriter:
                 ConsentEvent.event_id == item.row["event_id"])).mappings().first()
         return dict(row) if row else None
 
-    def _write(self, batch: list[Pending]) -> None:
-        by_site: dict[int, list[Pending]] = defaultdict(list)
-        for item in batch:
-            by_site[item.site_id].append(item)
-        rows = []
-        with self.engine.begin() as conn:
-            for site_id in sorted(by_site):  # one lock order: no deadlock between writers
-                items = by_site[site_id]
-                seq, prev = conn.execute(
-                    update(ChainHead).where(ChainHead.site_id == site_id)
-                    .values(seq=ChainHead.seq + len(items))
-                    .returning(ChainHead.seq, ChainHead.head_hash)
-                ).one()
-                seq -= len(items)
-                now = utcnow()
+    def _write(self, site_ids: list[int], taken: list[Pending], fixed: bool = False) -> None:
+        """Lock the sites' chain heads (in site order: no deadlock between writers), then
+        take what is queued for them, link, insert and commit."""
+        with self.store.transaction() as conn:
+            heads = self.store.lock(conn, site_ids)
+            if not fixed:
+                self._take(site_ids, taken)
+            now = utcnow()
+            by_site: dict[int, list[Pending]] = defaultdict(list)
+            for item in taken:
+                by_site[item.site_id].append(item)
+            for site_id, items in by_site.items():
+                seq, prev = heads[site_id]
+                rows = []
                 for item in items:
                     seq += 1
                     row = {**item.row, "seq": seq, "prev_hash": prev, "recorded_at": now}
                     row["event_hash"] = prev = self.hash_row(row, item.site_key)
                     item.result = row
                     rows.append(row)
-                conn.execute(update(ChainHead).where(ChainHead.site_id == site_id)
-                             .values(head_hash=prev))
-            conn.execute(insert(ConsentEvent.__table__), rows)
-        for item in batch:
+                self.store.store(conn, site_id, rows)
+        for item in taken:
             item.created = True
             item.done.set()

@@ -1,0 +1,41 @@
+"""The fast canonical JSON path gives exactly rfc8785's bytes (RFC 8785, JCS)."""
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consent_service.security import canonical_json
+
+scalars = (st.none() | st.booleans() | st.text()
+           | st.integers(min_value=-(2**53), max_value=2**53))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=600, deadline=None)
+@given(values)
+def test_same_bytes_as_rfc8785(value):
+    try:
+        expected = rfc8785.dumps(value)
+    except Exception as exc:  # noqa: BLE001 - then ours must refuse the value too
+        try:
+            canonical_json(value)
+        except Exception as ours:  # noqa: BLE001
+            assert type(ours) is type(exc)
+            return
+        raise AssertionError(f"rfc8785 refused {value!r} but canonical_json did not") from exc
+    assert canonical_json(value) == expected
+
+
+def test_controls_escapes_and_unicode_keys():
+    value = {"b": "tab\t nl\n \x01 \x7f quote\" back\\ \u2028 ä €",
+             "a": [1, -(2**53 - 1), True, None], "ä": {"\U0001f600": 1, "\uffff": 2}}
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_floats_and_unsafe_integers_go_to_rfc8785():
+    value = {"x": 1.5, "y": [0.1, 1e21]}
+    assert canonical_json(value) == rfc8785.dumps(value)
+    with pytest.raises(rfc8785.IntegerDomainError):
+        canonical_json({"y": 2**53})
