@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from .. import ratelimit
 from ..extensions import client_address, db
@@ -40,22 +41,14 @@ def api_base() -> str:
     return f"{base}/api/v1"
 
 
-@blp.before_request
-def _limit_consent_body():
-    if request.method == "POST" and request.endpoint == "public.Consents":
-        request.max_content_length = current_app.config["CONSENT_MAX_BODY"]
-        if request.content_length and request.content_length > request.max_content_length:
-            from werkzeug.exceptions import RequestEntityTooLarge
-
-            raise RequestEntityTooLarge("The body is larger than 16 KiB")
-        if request.mimetype not in JSON_TYPES:
-            from werkzeug.exceptions import UnsupportedMediaType
-
-            raise UnsupportedMediaType("Send the consent event as application/json")
-        if request.mimetype == "text/plain":
-            # Parsed as JSON all the same; the parsed content type is cached, so reset it.
-            request.environ["CONTENT_TYPE"] = "application/json"
-            request.__dict__.pop("_parsed_content_type", None)
+def check_consent_body() -> None:
+    """413 and 415 before anything reads the body. text/plain is accepted because
+    navigator.sendBeacon sends that; the body is parsed as JSON all the same."""
+    request.max_content_length = current_app.config["CONSENT_MAX_BODY"]
+    if request.content_length and request.content_length > request.max_content_length:
+        raise RequestEntityTooLarge("The body is larger than 16 KiB")
+    if request.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType("Send the consent event as application/json")
 
 
 @blp.after_request
@@ -137,6 +130,7 @@ class Consents(MethodView):
     )
     def post(self, site_key):
         """Record one consent choice; idempotent on event_id."""
+        check_consent_body()
         cfg = current_app.config
         ratelimit.enforce(cfg["RATELIMIT_CONSENTS"], "consents", "ip:" + client_address())
         ratelimit.enforce(cfg["RATELIMIT_SITE"], "consents", "site:" + site_key)
