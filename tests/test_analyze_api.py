@@ -78,3 +78,14 @@ def test_cli_analyze_empty_input_exits_2(runner, tmp_path):
     empty.write_text("")
     out = runner.invoke(args=["analyze", str(empty)])
     assert out.exit_code == 2
+
+
+DEEP = [b"[" * 8000 + b"]" * 8000, b'{"notice":' * 3000 + b"1" + b"}" * 3000]
+
+
+@pytest.mark.parametrize("raw", DEEP)
+def test_json_nested_past_the_recursion_limit_is_400(client, api_key, raw):
+    resp = client.post("/api/v1/analyze", data=raw, content_type="application/json",
+                       headers={"Authorization": f"Bearer {api_key}"})
+    assert resp.status_code == 400
+    assert resp.get_json()["errors"] == {"json": ["Invalid JSON body."]}

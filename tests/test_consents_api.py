@@ -167,7 +167,9 @@ def test_wrong_content_type_is_415(client, published_site, consent_body, ctype):
     assert_error_shape(resp, 415)
 
 
-@pytest.mark.parametrize("raw", [b"{", b"[]", b"null", b"\xff\xfe", b""])
+@pytest.mark.parametrize("raw", [b"{", b"[]", b"null", b"\xff\xfe", b"", b'"text"',
+                                 b'{"a": NaN}', b"[" * 8000 + b"]" * 8000,
+                                 b'{"a":' * 2000 + b"1" + b"}" * 2000])
 def test_broken_json_is_4xx(client, published_site, raw):
     resp = client.post(url(published_site), data=raw, content_type="application/json")
     assert 400 <= resp.status_code < 500

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..analysis import NoticeError, analyze
 from ..schemas.public import ErrorOut
 from ..services.errors import ServiceError
 from .auth import require_api_key
+from .blueprint import Blueprint
 
 blp = Blueprint("analyze", __name__, url_prefix="/api/v1",
                 description="Privacy-notice analysis (admin API key)")

@@ -6,7 +6,6 @@ import json
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +26,7 @@ from ..services import consents
 from ..services.errors import NotFound, ServiceError
 from ..services.siteconfig import get_config
 from . import cors
+from .blueprint import Blueprint
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1",
                 description="Consent configuration and consent events")
@@ -106,7 +106,7 @@ def load_json_body(schema):
     raw = request.get_data(cache=False)
     try:
         payload = json.loads(raw) if raw else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the C stack
         raise ServiceError(400, "Invalid JSON body.", {"json": ["Invalid JSON body."]}) from None
     try:
         return schema.load(payload)

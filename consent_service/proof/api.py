@@ -7,8 +7,8 @@ import tempfile
 
 from flask import current_app, send_file, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..api.blueprint import Blueprint
 from ..schemas.public import ErrorOut, ReceiptQuery
 from ..services import consents
 from ..services.sites import get_site

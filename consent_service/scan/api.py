@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..api.auth import require_api_key
+from ..api.blueprint import Blueprint
 from . import jobs
 
 blp = Blueprint("scans", __name__, url_prefix="/api/v1",
