@@ -74,3 +74,13 @@ def test_unknown_route_is_json_404(client):
     resp = client.get("/api/v1/nothing-here")
     assert resp.status_code == 404 and set(resp.get_json()) == {"code", "status", "message",
                                                                 "errors"}
+
+
+def test_rendered_configs_per_host_are_bounded(client, published_site):
+    from consent_service.services.siteconfig import MAX_RENDERED, get_config
+
+    url = f"/api/v1/sites/{published_site.site_key}/config"
+    for n in range(MAX_RENDERED * 3):
+        resp = client.get(url, headers={"Host": f"h{n}.example.fi"})
+        assert resp.get_json()["api_base"] == f"http://h{n}.example.fi/api/v1"
+    assert len(get_config(published_site.site_key).rendered) <= MAX_RENDERED

@@ -10,7 +10,10 @@ MAX_AGE = "86400"
 
 def apply(resp: Response, allowed_origins, methods: str) -> Response:
     origin = request.headers.get("Origin")
-    resp.vary.add("Origin")
+    if "Vary" in resp.headers:
+        resp.vary.add("Origin")
+    else:  # the usual case; setting it directly skips parsing an empty header set
+        resp.headers["Vary"] = "Origin"
     if origin and origin in allowed_origins:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"

@@ -85,8 +85,7 @@ def loader(site_key: str):
         resp.headers["X-Content-Type-Options"] = "nosniff"
         if use_gzip:
             resp.headers["Content-Encoding"] = "gzip"
-    resp.vary.add("Accept-Encoding")
+    resp.headers["Vary"] = "Accept-Encoding"
     resp.set_etag(etag)
-    resp.cache_control.public = True
-    resp.cache_control.max_age = LOADER_MAX_AGE
+    resp.headers["Cache-Control"] = f"public, max-age={LOADER_MAX_AGE}"
     return resp

@@ -22,6 +22,7 @@ from .errors import NotFound
 from .policies import BASE_CONSENT_MODE, banner_hashes, current_policy
 
 CACHE_TTL = 5.0
+MAX_RENDERED = 16  # rendered bodies kept per site (one per host name it is reached through)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,10 @@ class SiteConfig:
         if hit is None:
             body = json.dumps({"api_base": api_base, **self.payload}, ensure_ascii=False,
                               separators=(",", ":")).encode()
-            hit = self.rendered[api_base] = (body, sha256_hex(body)[:40])
+            hit = (body, sha256_hex(body)[:40])
+            if len(self.rendered) >= MAX_RENDERED:  # Host headers are the client's to choose
+                self.rendered.clear()
+            self.rendered[api_base] = hit
         return hit
 
 
