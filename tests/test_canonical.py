@@ -1,11 +1,14 @@
-"""The fast canonical JSON path gives exactly rfc8785's bytes (RFC 8785, JCS)."""
+"""Fast paths give what the slow, obvious code gives: canonical JSON (RFC 8785, JCS) and
+client-address truncation."""
+
+import ipaddress
 
 import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent_service.security import canonical_json
+from consent_service.security import canonical_json, minimise_ip
 
 scalars = (st.none() | st.booleans() | st.text()
            | st.integers(min_value=-(2**53), max_value=2**53))
@@ -39,3 +42,16 @@ def test_floats_and_unsafe_integers_go_to_rfc8785():
     assert canonical_json(value) == rfc8785.dumps(value)
     with pytest.raises(rfc8785.IntegerDomainError):
         canonical_json({"y": 2**53})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.ip_addresses())
+def test_truncated_address_is_the_network_of_its_prefix(ip):
+    prefix = 24 if ip.version == 4 else 48
+    expected = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    assert minimise_ip(str(ip), "truncate", "k") == expected
+
+
+def test_truncation_drops_an_ipv6_zone_and_refuses_garbage():
+    assert minimise_ip("fe80::1:2:3%eth0", "truncate", "k") == "fe80::/48"
+    assert minimise_ip("not-an-ip", "truncate", "k") is None
