@@ -17,6 +17,7 @@ and capped one site at ~950 events/s with four workers.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -77,11 +78,30 @@ class CoreStore:
         self._advance = (update(head).where(head.c.site_id == bindparam("head_site"))
                          .values(seq=bindparam("head_seq"), head_hash=bindparam("head_hash_new")))
         self._insert = insert(ConsentEvent.__table__)
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._queue_file = (f"{database}.writers" if database and database != ":memory:"
+                            and not database.startswith("file:") else None)
 
     @contextmanager
     def transaction(self):
-        with self.engine.begin() as conn:
+        with self._writers_queue(), self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _writers_queue(self):
+        """On SQLite, the writers of all processes queue on an flock beside the database
+        file before they take its write lock. SQLite's own busy handler polls with sleeps
+        of up to 100 ms, which put the consent POST p99 at 1.2-1.6 s with four workers; a
+        blocked flock wakes as soon as the holder lets go. SQLite still does the locking."""
+        if self._queue_file is None:
+            yield
+            return
+        with open(self._queue_file, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def lock(self, conn, site_ids: list[int]) -> dict[int, tuple[int, str]]:
         return {site_id: tuple(conn.execute(self._lock, {"lock_site": site_id}).one())
