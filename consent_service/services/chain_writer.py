@@ -114,10 +114,11 @@ class CoreStore:
 
 
 class PostgresStore:
-    """psycopg on a connection the writer keeps: two round trips a batch (lock the chain
-    heads; then insert every row, advance the heads and commit, in one pipeline), and no
-    SQL compiled per batch. The rows travel as one JSON document that json_to_recordset
-    unpacks: psycopg's per-value array dumping was 40 % of this thread's CPU."""
+    """psycopg on a connection the writer keeps, with no SQL compiled per batch: lock each
+    site's chain head, then one statement per site inserts its rows and advances its head,
+    then commit. The rows travel as one JSON document that json_to_recordset unpacks:
+    psycopg's per-value array dumping was 40 % of this thread's CPU. (Pipeline mode saved a
+    round trip but cost more CPU per batch, 0.43 against 0.39 ms.)"""
 
     COLUMNS = (("site_id", "bigint"), ("event_id", "uuid"), ("receipt_id", "text"),
                ("policy_version_id", "bigint"), ("policy_version", "integer"),
@@ -173,9 +174,7 @@ class PostgresStore:
             raise
 
     def lock(self, conn, site_ids: list[int]) -> dict[int, tuple[int, str]]:
-        cursors = [(site_id, conn.execute(self.LOCK, (site_id,))) for site_id in site_ids]
-        # The first fetch syncs the pipeline: one round trip for every site's lock.
-        return {site_id: cur.fetchone() for site_id, cur in cursors}
+        return {site_id: conn.execute(self.LOCK, (site_id,)).fetchone() for site_id in site_ids}
 
     def store(self, conn, site_id: int, rows: list[dict]) -> None:
         recorded = rows[0]["recorded_at"].isoformat()  # one instant for the whole batch
