@@ -1,21 +1,41 @@
-"""flask-smorest's Blueprint, with a JSON parser that answers 400, not 500, to a body
-nested deeper than Python's recursion limit (json.loads raises RecursionError there)."""
+"""flask-smorest's Blueprint, and the one way our JSON endpoints read a body: a 400 with
+webargs' error shape for anything that is not JSON, including a body nested deeper than
+Python's recursion limit (json.loads raises RecursionError there, which webargs lets
+through as a 500), and a 422 for a body the schema refuses."""
 
 from __future__ import annotations
 
 import json
 
 import flask_smorest
-from webargs.flaskparser import FlaskParser
+from marshmallow import Schema, ValidationError
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+INVALID_JSON = {"json": ["Invalid JSON body."]}
+
+
+def decode_json(raw: bytes):
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        abort(400, exc=exc, messages=INVALID_JSON)
+
+
+def load_body(raw: bytes, schema: Schema) -> dict:
+    """`raw` validated by `schema`, without webargs' per-request machinery (the consent
+    POST, where that machinery was a fifth of the request's CPU). An empty body is {}."""
+    try:
+        return schema.load(decode_json(raw) if raw else {})
+    except ValidationError as exc:
+        abort(422, exc=exc, messages={"json": exc.messages})
 
 
 class Parser(FlaskParser):
     def _raw_load_json(self, req):
-        try:
-            return super()._raw_load_json(req)
-        except RecursionError:
-            error = json.JSONDecodeError("nested too deeply", "", 0)
-            return self._handle_invalid_json_error(error, req)
+        if not is_json_request(req):
+            return core.missing
+        return decode_json(req.get_data(cache=True))
 
 
 class Blueprint(flask_smorest.Blueprint):

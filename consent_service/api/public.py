@@ -6,7 +6,6 @@ import json
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from marshmallow import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
@@ -26,7 +25,7 @@ from ..services import consents
 from ..services.errors import NotFound, ServiceError
 from ..services.siteconfig import get_config
 from . import cors
-from .blueprint import Blueprint
+from .blueprint import Blueprint, load_body
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1",
                 description="Consent configuration and consent events")
@@ -104,27 +103,13 @@ def documented_as(*decorators):
     return apply
 
 
-def load_json_body(schema):
-    """The body validated by `schema`, with webargs' error shapes: 400 for broken JSON,
-    422 with {"json": {field: [messages]}} for a body that does not validate."""
-    raw = request.get_data(cache=False)
-    try:
-        payload = json.loads(raw) if raw else {}
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the C stack
-        raise ServiceError(400, "Invalid JSON body.", {"json": ["Invalid JSON body."]}) from None
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        raise ServiceError(422, "The request did not validate", {"json": exc.messages}) from None
-
-
 CONSENT_IN = ConsentIn()
 
 
 @blp.route("/sites/<string:site_key>/consents")
 class Consents(MethodView):
     @documented_as(
-        blp.arguments(ConsentIn()),
+        blp.arguments(CONSENT_IN),
         blp.response(201, ReceiptOut),
         blp.alt_response(200, schema=ReceiptOut, description="Seen before: the same receipt"),
         blp.alt_response(404, schema=ErrorOut, description="Unknown site"),
@@ -138,7 +123,7 @@ class Consents(MethodView):
         cfg = current_app.config
         ratelimit.enforce(cfg["RATELIMIT_CONSENTS"], "consents", "ip:" + client_address())
         ratelimit.enforce(cfg["RATELIMIT_SITE"], "consents", "site:" + site_key)
-        data = load_json_body(CONSENT_IN)
+        data = load_body(request.get_data(cache=False), CONSENT_IN)
         site = get_config(site_key)  # cached: id and origins without a query
         g.site_origins = site.allowed_origins
         event, created = consents.record(
