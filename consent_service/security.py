@@ -73,7 +73,7 @@ def canonical_json(value) -> bytes:
 
     Chain records are plain (strings, small integers, booleans), and for those the C
     encoder gives the same bytes as rfc8785's pure-Python one at a sixth of the cost (a
-    consent POST hashes two). tests/test_canonical.py compares them on generated values."""
+    consent POST hashes two). tests/test_fast_paths.py compares them on generated values."""
     if _jcs_plain(value):
         try:
             return json.dumps(value, sort_keys=True, separators=(",", ":"),

@@ -34,3 +34,15 @@ def test_sweep_drops_expired_keys():
 
 def test_app_uses_it_without_redis(app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "lazymemory://"
+
+
+def test_blueprints_skipped_by_flask_limiter_declare_no_limits(app):
+    # The request filter would silently skip a @limiter.limit put on one of their views.
+    from consent_service.extensions import UNLIMITED_BLUEPRINTS, limiter
+
+    modules = {app.view_functions[rule.endpoint].__module__ for rule in app.url_map.iter_rules()
+               if rule.endpoint.split(".")[0] in UNLIMITED_BLUEPRINTS}
+    assert modules == {"consent_service.api.public", "consent_service.api.loader"}
+    decorated = {name for name in limiter._marked_for_limiting if name.startswith(tuple(modules))}
+    assert decorated == set()
+    assert "consent_service.admin.auth.login.login" in limiter._marked_for_limiting

@@ -87,6 +87,9 @@ class CoreStore:
         with self._writers_queue(), self.engine.begin() as conn:
             yield conn
 
+    def forget_connection(self) -> None:
+        """Nothing to forget: every batch checks a connection out of the pool."""
+
     @contextmanager
     def _writers_queue(self):
         """On SQLite, the writers of all processes queue on an flock beside the database
@@ -145,6 +148,10 @@ class PostgresStore:
         if self._fairy is None:
             self._fairy = self.engine.raw_connection()  # pre-pinged once, then kept
         return self._fairy.driver_connection
+
+    def forget_connection(self) -> None:
+        """After a fork: the kept connection is the parent's; leave it to the parent."""
+        self._fairy = None
 
     def _drop(self) -> None:
         if self._fairy is not None:
@@ -211,8 +218,8 @@ class ChainWriter:
             with self._cond:
                 if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
                     self._queue = []
-                    if self._pid != os.getpid() and isinstance(self.store, PostgresStore):
-                        self.store._fairy = None  # the parent's connection is not ours
+                    if self._pid != os.getpid():
+                        self.store.forget_connection()  # the parent's, not ours
                     self._pid = os.getpid()
                     self._thread = threading.Thread(target=self._run, name="chain-writer",
                                                     daemon=True)
