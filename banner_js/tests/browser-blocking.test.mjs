@@ -1,18 +1,14 @@
 // Prior blocking, Consent Mode v2, GPC, embeds and the public API in headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './helpers/server.mjs';
-import { launch, newContext, sleep } from './helpers/browser.mjs';
+import { withServerAndBrowser } from './helpers/suite.mjs';
+import { newContext, sleep } from './helpers/browser.mjs';
 import { clickAction, bannerVisible, until, consentCookie, trackerRequests } from './helpers/actions.mjs';
 
 let srv, browser;
-before(async () => {
-  srv = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
+withServerAndBrowser((s, b) => {
+  srv = s;
+  browser = b;
 });
 
 const insertAll = (page) =>

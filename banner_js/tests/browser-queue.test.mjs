@@ -1,19 +1,15 @@
 // Recording under failure: the outbox in localStorage, backoff retries,
 // flush on the next page load, sendBeacon on pagehide; no duplicates.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './helpers/server.mjs';
-import { launch, newContext, sleep } from './helpers/browser.mjs';
+import { withServerAndBrowser } from './helpers/suite.mjs';
+import { newContext, sleep } from './helpers/browser.mjs';
 import { clickAction, bannerVisible, until, queueItems, consentCookie } from './helpers/actions.mjs';
 
 let srv, browser;
-before(async () => {
-  srv = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
+withServerAndBrowser((s, b) => {
+  srv = s;
+  browser = b;
 });
 
 const postsFor = (id) => srv.state.posts.filter((p) => p.event.event_id === id);

@@ -1,25 +1,21 @@
 // Banner and preference centre: keyboard-only use, focus, equal prominence,
 // axe-core in fi/sv/en, re-prompt rules, strict CSP, screenshots.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './helpers/server.mjs';
-import { launch, newContext, sleep, tabTo, focusedLabel, AXE_SOURCE } from './helpers/browser.mjs';
+import { withServerAndBrowser } from './helpers/suite.mjs';
+import { newContext, sleep, tabTo, focusedLabel, AXE_SOURCE } from './helpers/browser.mjs';
 import { clickAction, bannerVisible, prefsVisible, until, consentCookie } from './helpers/actions.mjs';
 import { texts } from './fixtures/config.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 let srv, browser;
-before(async () => {
-  srv = await startServer();
-  browser = await launch();
+withServerAndBrowser((s, b) => {
+  srv = s;
+  browser = b;
   mkdirSync(ARTIFACTS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
 });
 
 const fi = texts.fi;
