@@ -74,6 +74,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     errors.register(app)
+    from .catalog import load_catalog
+
+    # Parsed here, once per process: a broken catalog stops the start, and no request pays
+    # for the parse (under load, a cold worker's threads all waited for it).
+    load_catalog()
     return app
 
 

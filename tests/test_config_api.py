@@ -84,3 +84,42 @@ def test_rendered_configs_per_host_are_bounded(client, published_site):
         resp = client.get(url, headers={"Host": f"h{n}.example.fi"})
         assert resp.get_json()["api_base"] == f"http://h{n}.example.fi/api/v1"
     assert len(get_config(published_site.site_key).rendered) <= MAX_RENDERED
+
+
+def test_cold_config_is_loaded_once_for_concurrent_requests(app, published_site, monkeypatch):
+    """A new or recycled worker gets many requests for one site at once; one thread loads
+    the config and the others take its result (they all loaded it before)."""
+    import threading
+    import time
+
+    from consent_service.services import siteconfig
+
+    loads = []
+    real_load = siteconfig._load
+
+    def slow_load(site_key):
+        loads.append(site_key)
+        time.sleep(0.05)  # keep the others arriving while this load runs
+        return real_load(site_key)
+
+    monkeypatch.setattr(siteconfig, "_load", slow_load)
+    siteconfig.invalidate()
+    start = threading.Barrier(8)
+    results, errors = [], []
+
+    def request():
+        with app.app_context():
+            start.wait()
+            try:
+                results.append(siteconfig.get_config(published_site.site_key))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert loads == [published_site.site_key]
+    assert len({id(r) for r in results}) == 1 and results[0].payload is not None

@@ -137,11 +137,24 @@ def _current_policy_id(site_id: int) -> int | None:
     )
 
 
+# One thread per site key refreshes an entry while the others of the process wait for it
+# (striped, so unknown keys cannot grow a table of locks).
+_refresh_locks = tuple(threading.Lock() for _ in range(64))
+
+
 def get_config(site_key: str) -> SiteConfig:
+    entry = _cache.get(site_key)
+    if entry is not None and time.monotonic() - entry.checked_at < CACHE_TTL:
+        return entry
+    with _refresh_locks[hash(site_key) % len(_refresh_locks)]:
+        return _refresh(site_key)
+
+
+def _refresh(site_key: str) -> SiteConfig:
     entry = _cache.get(site_key)
     now = time.monotonic()
     if entry is not None and now - entry.checked_at < CACHE_TTL:
-        return entry
+        return entry  # refreshed by another thread while this one waited
     if entry is not None and _current_policy_id(entry.site_id) == entry.policy_id:
         # Unchanged policy: the origins could still have changed; reload the cheap site row.
         site = db.session.get(Site, entry.site_id)

@@ -112,3 +112,38 @@ def test_validation_errors(tmp_path: Path, body, message):
     path.write_text(body, encoding="utf-8")
     with pytest.raises(CatalogError, match=message):
         build_catalog([path])
+
+
+def test_catalog_parsed_once_by_concurrent_first_callers(monkeypatch):
+    import threading
+
+    calls = []
+    real_parse = cat.parse_catalog_file
+
+    def counting_parse(path):
+        calls.append(path)
+        return real_parse(path)
+
+    monkeypatch.setattr(cat, "parse_catalog_file", counting_parse)
+    cat.clear_cache()
+    start = threading.Barrier(6)
+    results = []
+
+    def first_call():
+        start.wait()
+        results.append(load_catalog())
+
+    threads = [threading.Thread(target=first_call) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cat.clear_cache()
+    assert len(calls) == 1 and len({id(c) for c in results}) == 1
+
+
+def test_libyaml_loader_reads_the_catalog_as_the_python_one_does():
+    import yaml
+
+    text = Path(cat.DEFAULT_PATH).read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=cat.SafeLoader) == yaml.load(text, Loader=yaml.SafeLoader)
