@@ -27,15 +27,15 @@ limit_request_line = 8190
 
 
 def post_worker_init(worker):
-    """Build the user-agent parser before the worker serves: its first parse compiles the
-    regex set (0.2 s), which the first consent POSTs of a new worker all waited for.
+    """Build the consent POST's regex and user-agent parser before the worker serves
+    (consent_service.api.public.warm_up_consents): a new worker's first POSTs waited for them.
 
     With GUNICORN_WARM_ANALYZER=1, also load the analyzer's dictionaries in the background.
     They take ~7 s and ~480 MB per process, so by default only the worker that first
     analyses a notice pays; consent traffic never needs them."""
-    from consent_service.security import ua_family
+    from consent_service.api.public import warm_up_consents
 
-    ua_family("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0")
+    warm_up_consents()
     if os.environ.get("GUNICORN_WARM_ANALYZER") != "1":
         return
     import threading

@@ -8,6 +8,7 @@ The four endpoints are measured in turn, in several rounds, and the table gives 
 median of the rounds; "% of ceiling" is the median of each round's ratio to that round's
 /livez. On a shared 2-core machine one 15 s run per endpoint moved by ±20 % between runs
 minutes apart; interleaved rounds keep a slow minute from landing on one endpoint only.
+A first round of every endpoint warms up and is not counted.
 
     .venv/bin/python benchmarks/load_bench.py [--seconds 5] [--rounds 3] [--connections 64]
         [--pg postgresql://postgres@127.0.0.1:5432/bench_load] [--only sqlite|postgresql]
@@ -187,6 +188,12 @@ def run_leg(name: str, db_url: str, seconds: int, rounds: int, connections: int,
             ("POST consents", f"{base}/api/v1/sites/{key}/consents", str(script)),
         ]
         runs: dict[str, list[dict]] = {label: [] for label, _, _ in endpoints}
+        # Round 0 is not counted: the first POST round on a new database and new workers
+        # was the slowest in every run (p99 1-3 s against ~0.3 s in later rounds).
+        for label, url, lua in endpoints:
+            warm = wrk(url, seconds, connections, lua)
+            print(f"{name:10} round 0 {label:22} {warm['rps']:7.0f} req/s  p99 "
+                  f"{warm['p99']:7.2f} ms  (warm-up, not counted)", flush=True)
         for n in range(1, rounds + 1):
             for label, url, lua in endpoints:
                 wrk(url, 2, connections, lua)  # warm-up: caches, pools, keep-alive connections

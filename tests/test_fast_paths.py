@@ -74,3 +74,20 @@ def test_user_agent_families_come_from_the_compiled_resolver():
                      "Firefox/140.0") == "Firefox"
     assert ua_family("curl/8.5.0") == "curl"
     assert ua_family("") is None
+
+
+def test_gunicorn_worker_hook_builds_the_consent_path_before_serving():
+    """post_worker_init runs in each new worker before it accepts a connection; it must
+    leave the user-agent parser and the consent schema's URL regex built."""
+    import runpy
+    from pathlib import Path
+
+    from marshmallow import validate
+
+    from consent_service.security import ua_family
+
+    ua_family.cache_clear()
+    hooks = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+    hooks["post_worker_init"](None)
+    assert ua_family.cache_info().currsize == 1
+    assert validate.URL._regex._memoized  # compiled once, shared by every thread

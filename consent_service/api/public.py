@@ -21,6 +21,7 @@ from ..schemas.public import (
     ReceiptRecord,
     SiteConfigOut,
 )
+from ..security import ua_family
 from ..services import consents
 from ..services.errors import NotFound, ServiceError
 from ..services.siteconfig import get_config
@@ -104,6 +105,15 @@ def documented_as(*decorators):
 
 
 CONSENT_IN = ConsentIn()
+
+
+def warm_up_consents() -> None:
+    """Build, before a new worker serves, what its first consent POSTs would otherwise each
+    build at once: the URL validator's regex (0.25 s to compile, per thread that gets there
+    first) and the user-agent parser (0.2 s). Without this the first POST round after a
+    start had a p99 of 2.6-2.8 s."""
+    CONSENT_IN.validate({"page_url": "https://example.fi/"})
+    ua_family("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0")
 
 
 @blp.route("/sites/<string:site_key>/consents")
