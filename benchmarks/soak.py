@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/soak.py [--minutes 10] [--rate 100] [--db sqlite|postgresql]
 
 Starts gunicorn on 127.0.0.1 (gunicorn.conf.py), sends `rate` requests per second (one
-POST consents for every three GET config / GET loader.js), and every 30 s prints each
-worker's resident memory (VmRSS). Memory that is flat after warm-up means no leak per
-request. Bounded by --minutes; all traffic stays on 127.0.0.1.
+POST consents, each with a new user agent, for every three GET config / GET loader.js),
+and every 30 s prints each worker's resident memory (VmRSS). Memory that is flat after
+warm-up means no leak per request. Bounded by --minutes; all traffic stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -71,8 +71,13 @@ def main() -> None:
             try:
                 if n % 4 == 0:
                     data = json.dumps({**template, "event_id": str(uuid.uuid4())}).encode()
+                    # A user agent never seen before on every POST: the parser's caches must
+                    # stay bounded.
+                    agent = (f"Mozilla/5.0 (X11; Linux x86_64; rv:{n % 150}.0) Gecko/20100101 "
+                             f"Firefox/{n % 150}.{n}")
                     req = urllib.request.Request(f"{base}/api/v1/sites/{key}/consents", data,
-                                                 {"Content-Type": "application/json"})
+                                                 {"Content-Type": "application/json",
+                                                  "User-Agent": agent})
                 elif n % 4 == 1:
                     req = urllib.request.Request(f"{base}/loader/{key}.js")
                 else:
