@@ -136,18 +136,20 @@ def start_gunicorn(env: dict, instance: Path, port: int) -> tuple[subprocess.Pop
     return proc, base
 
 
-def _cpu_of_tree(pid: int) -> float:
-    """CPU seconds of a process and its children (gunicorn's master and workers)."""
+def workers(master: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return sorted(int(p) for p in out.stdout.split())
+
+
+def _cpu_of_tree(master: int) -> float:
+    """CPU seconds of gunicorn's master and its workers."""
     total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in [master, *workers(master)]:
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
-        if int(entry) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            continue  # a worker that just exited
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 

@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_bench import prepare, start_gunicorn  # noqa: E402
+from load_bench import prepare, start_gunicorn, workers  # noqa: E402
 
 PORT = 5182
 
@@ -34,11 +34,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def workers(master: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-    return sorted(int(p) for p in out.stdout.split())
 
 
 def main() -> None:

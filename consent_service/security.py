@@ -87,6 +87,10 @@ def canonical_hash(value) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
+_V4_24 = (2**32 - 1) ^ (2**8 - 1)  # keep the first 24 of 32 bits
+_V6_48 = (2**128 - 1) ^ (2**80 - 1)  # keep the first 48 of 128 bits
+
+
 def minimise_ip(address: str | None, mode: str, secret: str) -> str | None:
     """Never keep a full address: truncate IPv4 to /24 and IPv6 to /48, or a keyed hash."""
     if not address or mode == "none":
@@ -102,10 +106,6 @@ def minimise_ip(address: str | None, mode: str, secret: str) -> str | None:
     if ip.version == 4:
         return f"{ipaddress.IPv4Address(int(ip) & _V4_24)}/24"
     return f"{ipaddress.IPv6Address(int(ip) & _V6_48)}/48"
-
-
-_V4_24 = (2**32 - 1) ^ (2**8 - 1)
-_V6_48 = (2**128 - 1) ^ (2**80 - 1)
 
 
 @lru_cache(maxsize=2048)

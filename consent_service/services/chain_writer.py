@@ -123,13 +123,6 @@ class PostgresStore:
     psycopg's per-value array dumping was 40 % of this thread's CPU. (Pipeline mode saved a
     round trip but cost more CPU per batch, 0.43 against 0.39 ms.)"""
 
-    COLUMNS = (("site_id", "bigint"), ("event_id", "uuid"), ("receipt_id", "text"),
-               ("policy_version_id", "bigint"), ("policy_version", "integer"),
-               ("policy_hash", "text"), ("action", "text"), ("choices", "jsonb"),
-               ("language", "text"), ("banner_hash", "text"), ("gpc", "boolean"),
-               ("recorded_at", "timestamptz"), ("page_url", "text"), ("client_ip", "text"),
-               ("ua_family", "text"), ("personal_hash", "text"), ("purged_at", "timestamptz"),
-               ("seq", "bigint"), ("prev_hash", "text"), ("event_hash", "text"))
     LOCK = "SELECT seq, head_hash FROM chain_head WHERE site_id = %s FOR UPDATE"
 
     def __init__(self, engine: Engine):
@@ -138,8 +131,12 @@ class PostgresStore:
         self.engine = engine
         self.psycopg = psycopg
         self._fairy = None
-        names = ", ".join(c for c, _ in self.COLUMNS)
-        record = ", ".join(f"{c} {t}" for c, t in self.COLUMNS)
+        # Every column but the generated id, typed as the model declares it, so a column
+        # added to ConsentEvent is written here too.
+        columns = [c for c in ConsentEvent.__table__.columns if c.name != "id"]
+        names = ", ".join(c.name for c in columns)
+        record = ", ".join(f"{c.name} {c.type.compile(dialect=engine.dialect)}"
+                           for c in columns)
         self.INSERT = (f"WITH ins AS (INSERT INTO consent_event ({names}) "
                        f"SELECT {names} FROM json_to_recordset(%s::json) AS r({record})) "
                        "UPDATE chain_head SET seq = %s, head_hash = %s WHERE site_id = %s")
