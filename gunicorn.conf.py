@@ -1,14 +1,33 @@
-"""gunicorn settings for consent-service (I/O-bound: few processes, several threads each)."""
+"""gunicorn settings for consent-service.
+
+On PostgreSQL the workers are gevent workers: a consent POST spends most of its life
+waiting for its group commit, and with greenlets that wait costs a switch of a few
+microseconds instead of a thread handoff under the GIL. On SQLite they are threaded
+workers, because sqlite3 calls (and the writers' queue on the database file) block and
+would stop every greenlet of the process. See benchmarks/README.md for the measurements.
+"""
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
-worker_class = "gthread"
-# 16 threads: consent POSTs wait on their group commit, and the more of them wait together
-# the bigger (and cheaper per event) each commit is; see benchmarks/README.md.
+
+
+def default_worker_class(database_url: str) -> str:
+    return "gevent" if database_url.startswith("postgresql") else "gthread"
+
+
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or default_worker_class(
+    os.environ.get("CONSENT_DATABASE_URL", ""))
+# gthread: 16 threads, so that consent POSTs waiting on one group commit make it bigger
+# (and cheaper per event). gevent: up to 1000 open connections per worker.
 threads = int(os.environ.get("GUNICORN_THREADS", 16))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
+# Each worker listens on its own SO_REUSEPORT socket and the kernel spreads connections
+# over them. With one shared socket the first worker awake took most of them (47/16/1/0 of
+# 64 keep-alive connections), and its queue set the tail latency.
+reuse_port = True
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
@@ -38,8 +57,31 @@ def post_worker_init(worker):
     warm_up_consents()
     if os.environ.get("GUNICORN_WARM_ANALYZER") != "1":
         return
-    import threading
-
     from consent_service.analysis import warm_up
+    from consent_service.concurrency import run_blocking
 
-    threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
+    if _is_gevent(worker):
+        import gevent
+
+        gevent.spawn(run_blocking, warm_up)  # a native thread: the hub keeps serving
+    else:
+        import threading
+
+        threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
+
+
+def _is_gevent(worker) -> bool:
+    return type(worker).__module__.endswith("ggevent")
+
+
+def pre_request(worker, req):
+    """On gevent, serve this request only once the event loop has had its turn. A greenlet
+    whose client sends its next request at once finds it already in the socket and would
+    serve it without yielding: /livez had a p50 of 0.7 ms but a p75 of 160 ms and a p99 of
+    0.8 s, the starved connections' share. gevent.sleep(0) only reorders the greenlets that
+    are ready (p99 still 0.4-0.5 s with four workers); gevent.idle() waits until the loop has
+    polled the sockets too (p99 85-92 ms). gunicorn's default hook only logs at debug."""
+    if _is_gevent(worker):
+        import gevent
+
+        gevent.idle()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
 import json
+import os
 import secrets
+import threading
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,16 +17,18 @@ import rfc8785
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .concurrency import run_blocking
+
 _hasher = PasswordHasher()
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return run_blocking(_hasher.hash, password)
 
 
 def verify_password(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        return run_blocking(_hasher.verify, stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -32,8 +37,42 @@ def new_site_key() -> str:
     return "pk_" + secrets.token_urlsafe(18)
 
 
+class _RandomPool:
+    """os.urandom bytes fetched 4 KiB at a time and handed out in slices.
+
+    Every os.urandom call releases the GIL around getrandom(); under load each release is a
+    chance for another of the worker's threads to take it, and the consent POST then waits
+    for the GIL to come back (a context switch, and up to the switch interval). The bytes
+    are the kernel's CSPRNG output all the same. A forked child drops the parent's buffer,
+    so two workers never hand out the same bytes."""
+
+    SIZE = 4096
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._buf = b""
+        self._pos = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._buf, self._pos = b"", 0
+
+    def take(self, n: int) -> bytes:
+        with self._lock:
+            if self._pos + n > len(self._buf):
+                self._buf, self._pos = os.urandom(max(self.SIZE, n)), 0
+            chunk = self._buf[self._pos:self._pos + n]
+            self._pos += n
+            return chunk
+
+
+_random_pool = _RandomPool()
+
+
 def new_receipt_id() -> str:
-    return "rc_" + secrets.token_urlsafe(18)
+    # 18 random bytes, URL-safe base64 without padding: what secrets.token_urlsafe(18) gives
+    return "rc_" + base64.urlsafe_b64encode(_random_pool.take(18)).rstrip(b"=").decode()
 
 
 def new_api_key() -> tuple[str, str, str]:

@@ -91,3 +91,41 @@ def test_gunicorn_worker_hook_builds_the_consent_path_before_serving():
     hooks["post_worker_init"](None)
     assert ua_family.cache_info().currsize == 1
     assert validate.URL._regex._memoized  # compiled once, shared by every thread
+
+
+def test_receipt_tokens_skip_zlib_and_old_tokens_still_verify():
+    """Receipts are signed without itsdangerous's zlib attempt (zlib releases the GIL);
+    a plain URLSafeSerializer reads them, and compressed receipts issued before still load."""
+    from itsdangerous import URLSafeSerializer
+
+    from consent_service.services.consents import RECEIPT_SALT, _serializer
+
+    claims = {"rid": "rc_" + "a" * 24, "site": "pk_" + "b" * 24, "seq": 7, "h": "c" * 64}
+    token = _serializer("k" * 40).dumps(claims)
+    assert not token.startswith(".")  # "." marks a compressed payload
+    assert URLSafeSerializer("k" * 40, salt=RECEIPT_SALT).loads(token) == claims
+    old = URLSafeSerializer("k" * 40, salt=RECEIPT_SALT).dumps({**claims, "h": "0" * 64})
+    assert old.startswith(".")
+    assert _serializer("k" * 40).loads(old)["h"] == "0" * 64
+
+
+def test_receipt_ids_are_random_and_never_shared_with_a_forked_worker():
+    import os
+    import re
+
+    from consent_service.security import new_receipt_id
+
+    ids = {new_receipt_id() for _ in range(5000)}  # more than one 4 KiB refill
+    assert len(ids) == 5000
+    assert all(re.fullmatch(r"rc_[A-Za-z0-9_-]{24}", i) for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids must not be the parent's buffered bytes
+        os.write(write, " ".join(new_receipt_id() for _ in range(3)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 1000).decode().split()
+    os.close(read)
+    parent = [new_receipt_id() for _ in range(3)]
+    assert len(child) == 3 and not set(child) & set(parent)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ..analysis import NoticeError, analyze
+from ..concurrency import run_blocking
 from ..schemas.public import ErrorOut
 from ..services.errors import ServiceError
 from .auth import require_api_key
@@ -47,7 +48,7 @@ class Analyze(MethodView):
         """Analyse a privacy notice: categories, services, controller, findings, banner."""
         require_api_key("editor")
         try:
-            return analyze(data["notice"], today=data["today"])
+            return run_blocking(analyze, data["notice"], today=data["today"])
         except NoticeError as exc:
             raise ServiceError(422, exc.message, {"notice": [exc.code]}) from exc
 

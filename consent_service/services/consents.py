@@ -10,7 +10,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Serializer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 from sqlalchemy import select
 
 from ..extensions import db
@@ -62,9 +63,19 @@ def event_hash(event, site_key: str) -> str:
     return canonical_hash(chain_record(event, site_key))
 
 
+class ReceiptSerializer(URLSafeSerializer):
+    """Receipt tokens without itsdangerous's zlib attempt. zlib.compress releases the GIL,
+    and under load every release let another thread in and left the POST waiting to get
+    it back; the token is ~60 characters longer. `loads` still reads compressed tokens
+    (a leading "."), so receipts issued before stay valid."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 @lru_cache(maxsize=4)  # built once per secret, not on every consent POST
 def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=RECEIPT_SALT)
+    return ReceiptSerializer(secret, salt=RECEIPT_SALT)
 
 
 def sign_receipt(event, site_key: str, secret: str) -> str:

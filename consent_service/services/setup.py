@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from ..concurrency import run_blocking
 from ..extensions import db
 from ..models import AdminUser, Notice, Site
 from ..security import sha256_hex
@@ -25,7 +26,7 @@ def analyse_notice(site, raw: bytes | str, *, source: str = "paste",
     from ..analysis import NoticeError, analyze, normalise_text
 
     try:
-        result = analyze(raw)
+        result = run_blocking(analyze, raw)
         text = normalise_text(raw)
     except NoticeError as exc:
         raise Invalid(str(exc), {"notice": [getattr(exc, "code", "invalid")]}) from exc
