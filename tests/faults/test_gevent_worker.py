@@ -74,9 +74,11 @@ def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, 
             time.sleep(0.02)
         worker.join()
         assert result["status"] == 200 and result["body"]["categories"]
-        # The analysis took long enough for a stall to show, and none did.
-        assert result["seconds"] > 0.3, result
+        # The analysis took long enough for a stall to show, and none did. Run in place, it
+        # held /livez for the whole analysis; on the pool, single C calls of the dictionary
+        # load still hold the GIL for a while (up to 0.5 s seen on a loaded machine).
+        assert result["seconds"] > 1.0, result
         assert answered >= 5, (answered, result)
-        assert slowest < 0.25, (slowest, result)
+        assert slowest < min(1.5, result["seconds"] / 3), (slowest, result)
     finally:
         server.stop()
