@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("MIGRATIONS_DIR", os.environ.get("CONSENT_MIGRATIONS_DIR")
                           or str(ROOT / "migrations"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from .security import SessionOnlyWithCookie
+
+    app.session_interface = SessionOnlyWithCookie()
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

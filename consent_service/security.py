@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import rfc8785
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask.sessions import SecureCookieSessionInterface
 
 from .concurrency import run_blocking
 
@@ -165,3 +166,16 @@ def strip_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2000]
+
+
+class SessionOnlyWithCookie(SecureCookieSessionInterface):
+    """Flask's cookie session, minus its per-request signer when there is no cookie.
+
+    Flask builds the signing serializer (key derivation included) before it looks for the
+    cookie, on every request. Visitors' requests (config, loader, consent POST) never carry
+    an admin session cookie, so for them an empty session is the same answer at no cost."""
+
+    def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)

@@ -129,3 +129,21 @@ def test_receipt_ids_are_random_and_never_shared_with_a_forked_worker():
     os.close(read)
     parent = [new_receipt_id() for _ in range(3)]
     assert len(child) == 3 and not set(child) & set(parent)
+
+
+def test_cookieless_requests_skip_the_session_signer(app, client, published_site, monkeypatch):
+    """Visitors' requests carry no session cookie; Flask's session would still build its
+    signing serializer for each. Ours does only when the cookie is there."""
+    built = []
+    original = type(app.session_interface).get_signing_serializer
+
+    def counting(self, flask_app):
+        built.append(1)
+        return original(self, flask_app)
+
+    monkeypatch.setattr(type(app.session_interface), "get_signing_serializer", counting)
+    resp = client.get(f"/api/v1/sites/{published_site.site_key}/config")
+    assert resp.status_code == 200 and "Set-Cookie" not in resp.headers and built == []
+    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), "not-a-valid-session")
+    assert client.get("/livez").status_code == 200
+    assert built  # with a cookie, Flask's own path (which refuses the bad signature)
