@@ -10,7 +10,6 @@ start-up rather than at the first request.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import os
 import re
 import threading
@@ -288,26 +287,29 @@ def build_catalog(paths: list[str | os.PathLike]) -> Catalog:
     return Catalog(list(merged.values()))
 
 
+_loaded: dict[str | None, Catalog] = {}
 _load_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=8)
-def _load(extra: str | None) -> Catalog:
-    paths: list[str | os.PathLike] = [DEFAULT_PATH]
-    if extra:
-        paths.append(extra)
-    return build_catalog(paths)
-
-
 def load_catalog() -> Catalog:
-    """The validated catalog, cached per value of ``CONSENT_CATALOG_EXTRA``."""
+    """The validated catalog, cached per value of ``CONSENT_CATALOG_EXTRA``.
+
+    Check, lock, check again: one thread parses while the others of a cold process wait for
+    it, and once parsed no caller takes the lock (scans call this for every request they
+    observe)."""
     extra = os.environ.get(EXTRA_ENV) or None
-    with _load_lock:  # one thread parses; the others of a cold process wait for it
-        return _load(extra)
+    catalog = _loaded.get(extra)
+    if catalog is None:
+        with _load_lock:
+            catalog = _loaded.get(extra)
+            if catalog is None:
+                paths: list[str | os.PathLike] = [DEFAULT_PATH, *([extra] if extra else [])]
+                catalog = _loaded[extra] = build_catalog(paths)
+    return catalog
 
 
 def clear_cache() -> None:
-    _load.cache_clear()
+    _loaded.clear()
 
 
 __all__ = [
