@@ -12,14 +12,9 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
-
-
-def default_worker_class(database_url: str) -> str:
-    return "gevent" if database_url.startswith("postgresql") else "gthread"
-
-
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or default_worker_class(
-    os.environ.get("CONSENT_DATABASE_URL", ""))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or (
+    "gevent" if os.environ.get("CONSENT_DATABASE_URL", "").startswith("postgresql")
+    else "gthread")
 # gthread: 16 threads, so that consent POSTs waiting on one group commit make it bigger
 # (and cheaper per event). gevent: up to 1000 open connections per worker.
 threads = int(os.environ.get("GUNICORN_THREADS", 16))
@@ -51,27 +46,23 @@ def post_worker_init(worker):
 
     With GUNICORN_WARM_ANALYZER=1, also load the analyzer's dictionaries in the background.
     They take ~7 s and ~480 MB per process, so by default only the worker that first
-    analyses a notice pays; consent traffic never needs them."""
+    analyses a notice pays; consent traffic never needs them. Under gevent the patched
+    Thread is a greenlet, and run_blocking moves the load to a native thread."""
+    import threading
+
     from consent_service.api.public import warm_up_consents
+    from consent_service.concurrency import gevent_active, run_blocking
 
     warm_up_consents()
-    if os.environ.get("GUNICORN_WARM_ANALYZER") != "1":
-        return
-    from consent_service.analysis import warm_up
-    from consent_service.concurrency import run_blocking
-
-    if _is_gevent(worker):
+    if gevent_active():
         import gevent
 
-        gevent.spawn(run_blocking, warm_up)  # a native thread: the hub keeps serving
-    else:
-        import threading
+        worker.before_request = gevent.idle  # see pre_request
+    if os.environ.get("GUNICORN_WARM_ANALYZER") == "1":
+        from consent_service.analysis import warm_up
 
-        threading.Thread(target=warm_up, name="analysis-warm-up", daemon=True).start()
-
-
-def _is_gevent(worker) -> bool:
-    return type(worker).__module__.endswith("ggevent")
+        threading.Thread(target=run_blocking, args=(warm_up,), name="analysis-warm-up",
+                         daemon=True).start()
 
 
 def pre_request(worker, req):
@@ -80,8 +71,8 @@ def pre_request(worker, req):
     serve it without yielding: /livez had a p50 of 0.7 ms but a p75 of 160 ms and a p99 of
     0.8 s, the starved connections' share. gevent.sleep(0) only reorders the greenlets that
     are ready (p99 still 0.4-0.5 s with four workers); gevent.idle() waits until the loop has
-    polled the sockets too (p99 85-92 ms). gunicorn's default hook only logs at debug."""
-    if _is_gevent(worker):
-        import gevent
-
-        gevent.idle()
+    polled the sockets too (p99 85-92 ms). Threaded workers do nothing here (gunicorn's
+    default hook only logs at debug)."""
+    before_request = getattr(worker, "before_request", None)
+    if before_request is not None:
+        before_request()
