@@ -43,17 +43,24 @@ limit_request_line = 8190
 def post_worker_init(worker):
     """Build the consent POST's regex and user-agent parser before the worker serves
     (consent_service.api.public.warm_up_consents): a new worker's first POSTs waited for them.
+    Then freeze what the worker holds for its whole life out of the garbage collector's scans.
 
     With GUNICORN_WARM_ANALYZER=1, also load the analyzer's dictionaries in the background.
     They take ~7 s and ~480 MB per process, so by default only the worker that first
     analyses a notice pays; consent traffic never needs them. Under gevent the patched
     Thread is a greenlet, and run_blocking moves the load to a native thread."""
+    import gc
     import threading
 
     from consent_service.api.public import warm_up_consents
     from consent_service.concurrency import gevent_active, run_blocking
 
     warm_up_consents()
+    # The app's ~134,000 long-lived objects (SQLAlchemy mappers, schemas, catalog) leave the
+    # collector's view: a full collection of them paused a loaded worker, and every request
+    # it held, for 80-175 ms, and took 8-19 ms once frozen. Consent POST p99 83 -> 65 ms.
+    gc.collect()
+    gc.freeze()
     if gevent_active():
         import gevent
 
