@@ -9,8 +9,10 @@ Skips when php or phpcs are missing, unless CI is set (then it fails).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -22,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 WP_DIR = HERE.parent
 PLUGIN = WP_DIR / "consent-service"
 PHP_FILES = sorted([*PLUGIN.rglob("*.php"), *(HERE / "fixtures").rglob("*.php")])
+LANGUAGES = PLUGIN / "languages"
+PO_FILES = sorted(LANGUAGES.glob("consent-service-*.po"))
 
 
 def need(tool: str, package: str) -> str:
@@ -99,6 +103,73 @@ def test_editor_script_parses():
     assert res.returncode == 0, res.stderr
 
 
+def read_po(path: Path) -> dict[tuple[str | None, str], list[str]]:
+    """(msgctxt, msgid) -> msgstr list of a .po/.pot file; fuzzy entries count as untranslated.
+    Enough of the format for the files xgettext and translators write here."""
+    entries: dict[tuple[str | None, str], list[str]] = {}
+    fields: dict[str, str] = {}
+    key = None
+    fuzzy = False
+
+    def flush():
+        nonlocal fields, fuzzy
+        if "msgid" in fields:
+            strs = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
+            entries[(fields.get("msgctxt"), fields["msgid"])] = [] if fuzzy else strs
+        fields, fuzzy = {}, False
+
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        line = line.strip()
+        if not line:
+            flush()
+        elif line.startswith("#,"):
+            fuzzy = fuzzy or "fuzzy" in line
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            fields[key] += ast.literal_eval(line)
+        else:
+            key, _, value = line.partition(" ")
+            if key == "msgctxt" or (key == "msgid" and "msgid" in fields):
+                flush()
+            fields[key] = ast.literal_eval(value)
+    return entries
+
+
+def test_translations_exist():
+    assert {p.name for p in PO_FILES} >= {"consent-service-fi.po", "consent-service-sv_SE.po"}
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.name)
+def test_translation_covers_the_template(po):
+    pot = {k for k in read_po(LANGUAGES / "consent-service.pot") if k[1]}
+    entries = read_po(po)
+    header = entries[(None, "")][0]
+    locale = po.stem.removeprefix("consent-service-")  # WordPress loads <domain>-<locale>.mo
+    assert f"Language: {locale}\n" in header
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header
+    missing = sorted(k[1] for k in pot if not all(entries.get(k) or [""]))
+    assert not missing, f"{po.name} lacks translations of {missing}"
+    placeholder = re.compile(r"%(?:\d+\$)?[sdf]")
+    for key in pot:
+        for msgstr in entries[key]:
+            assert sorted(placeholder.findall(msgstr)) == sorted(placeholder.findall(key[1])), \
+                (po.name, key[1], msgstr)
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.name)
+def test_committed_mo_is_up_to_date(po, tmp_path):
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("msgfmt not installed (Debian gettext)")
+    out = tmp_path / "out.mo"
+    res = subprocess.run([msgfmt, "--check", f"--output-file={out}", str(po)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert out.read_bytes() == po.with_suffix(".mo").read_bytes(), \
+        f"{po.with_suffix('.mo').name} is stale: run build.sh"
+
+
 def test_build_makes_an_installable_zip(tmp_path):
     res = subprocess.run(["bash", str(WP_DIR / "build.sh")], capture_output=True, text=True,
                          timeout=120)
@@ -108,7 +179,8 @@ def test_build_makes_an_installable_zip(tmp_path):
         assert all(n.startswith("consent-service/") for n in names)
         for required in ("consent-service.php", "uninstall.php", "readme.txt",
                          "blocks/consent-settings/block.json", "languages/consent-service.pot",
-                         "languages/consent-service-fi.mo"):
+                         "languages/consent-service-fi.mo",
+                         "languages/consent-service-sv_SE.mo"):
             assert "consent-service/" + required in names
         z.extractall(tmp_path)
     assert (tmp_path / "consent-service" / "consent-service.php").read_bytes() == \
