@@ -30,6 +30,9 @@ if command -v msgfmt >/dev/null 2>&1; then
     done
 fi
 
+# The block editor's translations (JSON, from the .po files).
+python3 "$here/i18n.py"
+
 mkdir -p "$dist"
 python3 - "$plugin" "$dist/consent-service.zip" <<'PY'
 import os, sys, zipfile

@@ -9,7 +9,7 @@ Skips when php or phpcs are missing, unless CI is set (then it fails).
 
 from __future__ import annotations
 
-import ast
+import importlib.util
 import json
 import os
 import re
@@ -26,6 +26,10 @@ PLUGIN = WP_DIR / "consent-service"
 PHP_FILES = sorted([*PLUGIN.rglob("*.php"), *(HERE / "fixtures").rglob("*.php")])
 LANGUAGES = PLUGIN / "languages"
 PO_FILES = sorted(LANGUAGES.glob("consent-service-*.po"))
+_spec = importlib.util.spec_from_file_location("wordpress_i18n", WP_DIR / "i18n.py")
+i18n = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(i18n)
+read_po = i18n.read_po
 
 
 def need(tool: str, package: str) -> str:
@@ -103,39 +107,6 @@ def test_editor_script_parses():
     assert res.returncode == 0, res.stderr
 
 
-def read_po(path: Path) -> dict[tuple[str | None, str], list[str]]:
-    """(msgctxt, msgid) -> msgstr list of a .po/.pot file; fuzzy entries count as untranslated.
-    Enough of the format for the files xgettext and translators write here."""
-    entries: dict[tuple[str | None, str], list[str]] = {}
-    fields: dict[str, str] = {}
-    key = None
-    fuzzy = False
-
-    def flush():
-        nonlocal fields, fuzzy
-        if "msgid" in fields:
-            strs = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
-            entries[(fields.get("msgctxt"), fields["msgid"])] = [] if fuzzy else strs
-        fields, fuzzy = {}, False
-
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        line = line.strip()
-        if not line:
-            flush()
-        elif line.startswith("#,"):
-            fuzzy = fuzzy or "fuzzy" in line
-        elif line.startswith("#"):
-            continue
-        elif line.startswith('"'):
-            fields[key] += ast.literal_eval(line)
-        else:
-            key, _, value = line.partition(" ")
-            if key == "msgctxt" or (key == "msgid" and "msgid" in fields):
-                flush()
-            fields[key] = ast.literal_eval(value)
-    return entries
-
-
 def test_translations_exist():
     assert {p.name for p in PO_FILES} >= {"consent-service-fi.po", "consent-service-sv_SE.po"}
 
@@ -143,7 +114,7 @@ def test_translations_exist():
 @pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.name)
 def test_translation_covers_the_template(po):
     pot = {k for k in read_po(LANGUAGES / "consent-service.pot") if k[1]}
-    entries = read_po(po)
+    entries = {k: e["msgstr"] for k, e in read_po(po).items()}
     header = entries[(None, "")][0]
     locale = po.stem.removeprefix("consent-service-")  # WordPress loads <domain>-<locale>.mo
     assert f"Language: {locale}\n" in header
@@ -170,6 +141,23 @@ def test_committed_mo_is_up_to_date(po, tmp_path):
         f"{po.with_suffix('.mo').name} is stale: run build.sh"
 
 
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.name)
+def test_block_editor_translations_are_up_to_date(po):
+    """The block editor reads its strings from JSON, not from the .mo: one file per locale,
+    named for the script handle WordPress gives the block's editorScript."""
+    doc = json.loads(i18n.json_path(po).read_text(encoding="utf-8"))
+    assert i18n.json_path(po).read_text(encoding="utf-8") == i18n.render(po), \
+        f"{i18n.json_path(po).name} is stale: run build.sh"
+    messages = doc["locale_data"]["messages"]
+    editor_js = (PLUGIN / "blocks" / "consent-settings" / "editor.js").read_text()
+    used = set(re.findall(r"__\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*'consent-service'", editor_js))
+    assert used and used == set(messages) - {""}
+    assert all(messages[m][0] and messages[m][0] != m for m in used if m != "Consent Service")
+    assert messages[""]["lang"] == po.stem.removeprefix("consent-service-")
+    handle = "consent-service-consent-settings-editor-script"
+    assert handle in (PLUGIN / "includes" / "class-consent-service-settings-button.php").read_text()
+
+
 def test_build_makes_an_installable_zip(tmp_path):
     res = subprocess.run(["bash", str(WP_DIR / "build.sh")], capture_output=True, text=True,
                          timeout=120)
@@ -180,6 +168,8 @@ def test_build_makes_an_installable_zip(tmp_path):
         for required in ("consent-service.php", "uninstall.php", "readme.txt",
                          "blocks/consent-settings/block.json", "languages/consent-service.pot",
                          "languages/consent-service-fi.mo",
+                         "languages/consent-service-sv_SE-consent-service-consent-settings-"
+                         "editor-script.json",
                          "languages/consent-service-sv_SE.mo"):
             assert "consent-service/" + required in names
         z.extractall(tmp_path)
