@@ -40,6 +40,35 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 limit_request_line = 8190
 
 
+def when_ready(server):
+    """Start the job worker (`consent-service worker`: scans queued in the admin or API, and
+    the periodic chain seals, retention purge and statistics roll-up) beside the HTTP
+    workers, so the one command that serves also keeps the log within its retention. With
+    CONSENT_EMBEDDED_WORKER=0, run `consent-service worker` yourself (e.g. under systemd)."""
+    if os.environ.get("CONSENT_EMBEDDED_WORKER", "1") == "0":
+        return
+    import subprocess
+    import sys
+
+    server.job_worker = subprocess.Popen(
+        [sys.executable, "-m", "consent_service", "worker", "--exit-with-parent"])
+    server.log.info("Started job worker (pid: %s)", server.job_worker.pid)
+
+
+def on_exit(server):
+    """Stop the job worker with the master; it also stops by itself if the master dies."""
+    import subprocess
+
+    proc = getattr(server, "job_worker", None)
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=graceful_timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def post_worker_init(worker):
     """Build the consent POST's regex and user-agent parser before the worker serves
     (consent_service.api.public.warm_up_consents): a new worker's first POSTs waited for them.

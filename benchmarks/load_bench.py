@@ -142,14 +142,23 @@ def start_gunicorn(env: dict, instance: Path, port: int) -> tuple[subprocess.Pop
 
 
 def workers(master: int) -> list[int]:
+    """gunicorn's HTTP workers (forks of the master), not the job worker it also starts."""
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-    return sorted(int(p) for p in out.stdout.split())
+    pids = []
+    for pid in map(int, out.stdout.split()):
+        try:
+            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.append(pid)
+        except OSError:
+            continue  # exited meanwhile
+    return sorted(pids)
 
 
 def _cpu_of_tree(master: int) -> float:
-    """CPU seconds of gunicorn's master and its workers."""
+    """CPU seconds of gunicorn's master and all its children (job worker included)."""
     total = 0.0
-    for pid in [master, *workers(master)]:
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    for pid in [master, *map(int, children.stdout.split())]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

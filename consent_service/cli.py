@@ -24,8 +24,8 @@ def init_app(app) -> None:
     from .proof.cli import COMMANDS as proof_commands
     from .scan.cli import scan_command, worker_command
 
-    for command in (admin, site, demo, stats_rollup, *analysis_commands, *proof_commands,
-                    scan_command, worker_command):
+    for command in (admin, site, demo, stats_rollup, maintenance, *analysis_commands,
+                    *proof_commands, scan_command, worker_command):
         app.cli.add_command(command)
 
 
@@ -123,6 +123,28 @@ def stats_rollup():
     for site_row in db.session.scalars(db.select(Site).order_by(Site.id)).all():
         until = roll_up(site_row.id)
         click.echo(f"{site_row.site_key} summarised until {until.isoformat()}")
+
+
+@click.command("maintenance")
+@click.option("--job", "jobs", multiple=True, help="only these jobs: seal, purge, stats-rollup")
+@click.option("--force", is_flag=True, help="run them even when they are not due")
+@click.option("--status", "show_status", is_flag=True, help="only print when each job last ran")
+@with_appcontext
+def maintenance(jobs, force, show_status):
+    """Run the periodic jobs that are due (the job worker does this every 5 minutes); prints
+    what ran as JSON. Safe to run from cron on several machines at once."""
+    from .services import maintenance as jobs_service
+
+    unknown = sorted(set(jobs) - set(jobs_service.JOBS))
+    if unknown:
+        raise click.BadParameter(f"unknown job(s): {', '.join(unknown)}", param_hint="--job")
+    if show_status:
+        click.echo(json.dumps(jobs_service.status(), indent=1))
+        return
+    done = jobs_service.run_due(only=list(jobs) or None, force=force)
+    click.echo(json.dumps(done, indent=1))
+    if any(job["status"] == "failed" for job in done):
+        sys.exit(1)
 
 
 @click.command("demo")

@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this module registers every table."""
 
 from .consent import ChainHead, ConsentEvent
+from .maintenance import MaintenanceJob
 from .policy import PolicyImmutableError, PolicyVersion
 from .site import ApiKey, Notice, Site
 from .stats import ConsentDaily, ConsentRollupState
@@ -9,6 +10,6 @@ from .user import ROLES, AdminUser, AuditLog, SiteMembership
 
 __all__ = [
     "ROLES", "AdminUser", "ApiKey", "AuditLog", "ChainHead", "ConsentDaily", "ConsentEvent",
-    "ConsentRollupState", "Notice",
+    "ConsentRollupState", "MaintenanceJob", "Notice",
     "PolicyImmutableError", "PolicyVersion", "Site", "SiteMembership", "utcnow",
 ]

@@ -1,4 +1,4 @@
-"""`consent-service scan URL ...` and `consent-service worker`."""
+"""`consent-service scan URL ...` and `consent-service worker` (the job queue)."""
 
 from __future__ import annotations
 
@@ -119,12 +119,41 @@ def _site_inputs(site_key: str, notice: list[str] | None):
 
 @click.command("worker")
 @click.option("--workers", default=1, show_default=True, help="scans run at once")
+@click.option("--exit-with-parent", is_flag=True,
+              help="stop when the process that started this one is gone (gunicorn's master)")
 @with_appcontext
-def worker_command(workers):
-    """Run the scan job queue (huey consumer)."""
+def worker_command(workers, exit_with_parent):
+    """Run the job queue (huey consumer): scans started in the admin or API, and the
+    periodic maintenance (chain seals, retention purge, statistics roll-up)."""
     from .jobs import get_huey
 
     huey = get_huey(current_app._get_current_object())
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
-    click.echo(f"scan worker: {type(huey).__name__}, {workers} worker(s)", err=True)
+    # A consumer needs the real queue, also where requests run tasks in place (testing).
+    huey.immediate = False
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    if exit_with_parent:
+        _exit_with_parent()
+    # Once at start too: a periodic task otherwise waits for the next 5-minute mark.
+    current_app.extensions["maintenance_task"]()
+    click.echo(f"job worker: {type(huey).__name__}, {workers} worker(s), maintenance every "
+               "5 minutes", err=True)
     consumer.run()
+
+
+def _exit_with_parent() -> None:
+    """SIGTERM ourselves (the consumer stops cleanly on it) once our parent is gone, e.g.
+    after a kill -9 of gunicorn's master, so a restarted master does not find a second
+    worker still running."""
+    import os
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -2,7 +2,8 @@
 
 The queue is huey: SqliteHuey in the instance folder by default, RedisHuey when
 ``REDIS_URL`` is set. ``SCAN_QUEUE_IMMEDIATE`` (default: on when CONSENT_ENV=testing) runs
-tasks synchronously in the caller. ``consent-service worker`` runs the consumer.
+tasks synchronously in the caller. ``consent-service worker`` runs the consumer, which also
+runs the periodic maintenance (services/maintenance.py) every 5 minutes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .report import public, to_html
 
 log = logging.getLogger(__name__)
 TASK_NAME = "consent_service.scan.run"
+MAINTENANCE_TASK_NAME = "consent_service.maintenance"
 
 
 def get_huey(app=None):
@@ -32,7 +34,7 @@ def get_huey(app=None):
     huey = app.extensions.get("scan_huey")
     if huey is not None:
         return huey
-    from huey import RedisHuey, SqliteHuey
+    from huey import RedisHuey, SqliteHuey, crontab
 
     immediate = app.config.get("SCAN_QUEUE_IMMEDIATE", app.config["CONSENT_ENV"] == "testing")
     if app.config.get("REDIS_URL"):
@@ -46,8 +48,18 @@ def get_huey(app=None):
         with app.app_context():
             run_scan_job(scan_id)
 
+    # Every consumer runs this; run_due claims each job in the database, so with several
+    # machines each job still runs once per period.
+    @huey.periodic_task(crontab(minute="*/5"), name=MAINTENANCE_TASK_NAME)
+    def maintenance() -> None:
+        from ..services.maintenance import run_due
+
+        with app.app_context():
+            run_due()
+
     app.extensions["scan_huey"] = huey
     app.extensions["scan_task"] = run
+    app.extensions["maintenance_task"] = maintenance
     return huey
 
 

@@ -57,10 +57,25 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def worker_pids(self) -> list[int]:
+    def children(self) -> dict[int, bytes]:
+        """The master's child processes and their command lines."""
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
                              text=True)
-        return [int(p) for p in out.stdout.split()]
+        found = {}
+        for pid in map(int, out.stdout.split()):
+            try:
+                found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue  # exited meanwhile
+        return found
+
+    def worker_pids(self) -> list[int]:
+        """The HTTP workers: forks of the master, so their command line is gunicorn's."""
+        return sorted(pid for pid, cmd in self.children().items() if b"gunicorn" in cmd)
+
+    def job_worker_pids(self) -> list[int]:
+        return [pid for pid, cmd in self.children().items()
+                if b"consent_service\x00worker" in cmd]
 
     def kill_master(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
