@@ -27,7 +27,10 @@ def index():
 
 @bp.get("/sites")
 def sites():
-    return render_template("admin/sites.html", sites=visible_sites(g.user))
+    from ..services.maintenance import status
+
+    jobs = status() if g.user.is_superuser else None  # the service's own health: superusers
+    return render_template("admin/sites.html", sites=visible_sites(g.user), jobs=jobs)
 
 
 def _site_values(form: SiteForm) -> dict:

@@ -103,13 +103,21 @@ def run_due(now: datetime | None = None, *, only: list[str] | None = None,
     return done
 
 
-def status() -> list[dict]:
-    """Each job with its period and its last run (None before the first)."""
+# How late a job may start before the admin is told that no job worker seems to run.
+LATE_AFTER = timedelta(minutes=15)
+
+
+def status(now: datetime | None = None) -> list[dict]:
+    """Each job with its period, its last run (None before the first) and whether it is
+    overdue: never run, or not started within its period plus LATE_AFTER."""
+    now = now or utcnow()
     rows = {row.name: row for row in db.session.scalars(select(MaintenanceJob))}
     out = []
     for name, (every, _) in JOBS.items():
         row = rows.get(name)
+        started = row.started_at if row else None
         out.append({
+            "overdue": started is None or started < now - every - LATE_AFTER,
             "job": name, "every_seconds": int(every.total_seconds()),
             "started_at": row.started_at.isoformat() if row and row.started_at else None,
             "finished_at": row.finished_at.isoformat() if row and row.finished_at else None,

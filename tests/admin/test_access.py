@@ -110,3 +110,15 @@ def test_post_without_csrf_is_refused(login, published_site):
         resp = owner.post(path, data=data)
         assert resp.status_code == 400, path
         assert "CSRF" in resp.get_data(as_text=True)
+
+
+def test_superusers_see_maintenance_jobs_and_when_they_are_overdue(login, published_site):
+    from consent_service.services.maintenance import run_due
+
+    page = login("super").get("/admin/sites").get_data(as_text=True)
+    assert "Maintenance" in page and "overdue: is the job worker running?" in page
+    assert page.count("never") == 3
+    run_due()
+    page = login("super").get("/admin/sites").get_data(as_text=True)
+    assert "overdue" not in page and "chain head(s) sealed" in page
+    assert "Maintenance" not in login("owner").get("/admin/sites").get_data(as_text=True)

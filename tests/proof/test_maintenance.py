@@ -29,6 +29,7 @@ def test_each_job_runs_when_due_and_once_per_period(app, proof_site, add_events)
     add_events(2, start=now - timedelta(days=40))
     add_events(1, start=now - timedelta(days=5))
 
+    assert all(job["overdue"] for job in maintenance.status(now))  # never run
     first = maintenance.run_due(now)
     assert ran(first) == ALL and all(r["status"] == "ok" for r in first), first
     assert first[0]["detail"] == "1 chain head(s) sealed"
@@ -41,6 +42,10 @@ def test_each_job_runs_when_due_and_once_per_period(app, proof_site, add_events)
     assert ran(hourly) == ["seal"] and hourly[0]["detail"] == "0 chain head(s) sealed"
     assert ran(maintenance.run_due(now + timedelta(days=1, minutes=2))) == ALL
     status = {row["job"]: row for row in maintenance.status()}
+    assert not any(row["overdue"] for row in status.values())
+    late = {row["job"]: row["overdue"]
+            for row in maintenance.status(now + timedelta(days=1, hours=2))}
+    assert late == {"seal": True, "purge": False, "stats-rollup": False}
     assert status["seal"]["status"] == "ok" and status["seal"]["every_seconds"] == 3600
     assert status["purge"]["finished_at"] is not None
 
