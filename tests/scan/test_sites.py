@@ -140,3 +140,15 @@ def test_notice_declares_ga_only(site_server, no_orphans):
     assert svc["google-analytics"]["declared_in_notice"] is True
     assert svc["facebook-pixel"]["declared_in_notice"] is False
     assert not [f for f in r["findings"] if f["code"] == "declared-not-seen"]
+
+
+def test_tracker_called_from_a_service_worker(site_server, no_orphans):
+    """The page loads nothing third-party; its service worker calls Meta's pixel endpoint.
+    Chromium reports a worker's requests to Playwright only with its service-worker network
+    events on (scan/browser.py), and the scan must count them like the page's own."""
+    r = scan(site_server, "sw.html")
+    before = r["visits"]["before_consent"]
+    from_worker = [q for q in before["requests"] if q["host"] == "www.facebook.com"]
+    assert from_worker and all(q.get("service_worker") for q in from_worker), before["requests"]
+    assert before["services"] == ["facebook-pixel"]
+    assert ("tracker-before-consent", "facebook-pixel") in codes(r)
