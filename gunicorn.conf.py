@@ -50,8 +50,10 @@ def when_ready(server):
     import subprocess
     import sys
 
+    # Its own session: a terminal's Ctrl-C or hang-up reaches the master, which stops it.
     server.job_worker = subprocess.Popen(
-        [sys.executable, "-m", "consent_service", "worker", "--exit-with-parent"])
+        [sys.executable, "-m", "consent_service", "worker", f"--parent-pid={os.getpid()}"],
+        start_new_session=True)
     server.log.info("Started job worker (pid: %s)", server.job_worker.pid)
 
 

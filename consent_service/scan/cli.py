@@ -119,10 +119,10 @@ def _site_inputs(site_key: str, notice: list[str] | None):
 
 @click.command("worker")
 @click.option("--workers", default=1, show_default=True, help="scans run at once")
-@click.option("--exit-with-parent", is_flag=True,
-              help="stop when the process that started this one is gone (gunicorn's master)")
+@click.option("--parent-pid", type=int,
+              help="stop once this process (gunicorn's master) is gone")
 @with_appcontext
-def worker_command(workers, exit_with_parent):
+def worker_command(workers, parent_pid):
     """Run the job queue (huey consumer): scans started in the admin or API, and the
     periodic maintenance (chain seals, retention purge, statistics roll-up)."""
     from .jobs import get_huey
@@ -131,8 +131,8 @@ def worker_command(workers, exit_with_parent):
     # A consumer needs the real queue, also where requests run tasks in place (testing).
     huey.immediate = False
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    if exit_with_parent:
-        _exit_with_parent()
+    if parent_pid:
+        _exit_with_parent(parent_pid)
     # Once at start too: a periodic task otherwise waits for the next 5-minute mark.
     current_app.extensions["maintenance_task"]()
     click.echo(f"job worker: {type(huey).__name__}, {workers} worker(s), maintenance every "
@@ -140,16 +140,15 @@ def worker_command(workers, exit_with_parent):
     consumer.run()
 
 
-def _exit_with_parent() -> None:
-    """SIGTERM ourselves (the consumer stops cleanly on it) once our parent is gone, e.g.
-    after a kill -9 of gunicorn's master, so a restarted master does not find a second
-    worker still running."""
+def _exit_with_parent(parent: int) -> None:
+    """SIGTERM ourselves (the consumer stops on it) once `parent` is no longer our parent,
+    e.g. after a kill -9 of gunicorn's master, so a restarted master does not find a second
+    worker still running. The pid comes from the master itself: read here, after a second
+    of start-up, it could already be init's."""
     import os
     import signal
     import threading
     import time
-
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -26,11 +27,28 @@ log = logging.getLogger(__name__)
 
 # A failed run is tried again after this long rather than a whole period later.
 RETRY_FAILED = timedelta(minutes=15)
+# A run still marked running after this long died with its process (a deploy's SIGTERM, a
+# database that went away before the failure could be written): it is due again.
+STALE_RUNNING = timedelta(hours=1)
+# The job worker looks every 5 minutes; a job counts as due this much before its period
+# ends, so "hourly" is 55-60 minutes and not 60-65.
+TICK = timedelta(minutes=5)
 
 
 def _seal() -> str:
+    from flask import current_app
+
+    from ..proof.models import SigningKey
     from ..proof.seals import seal_all
 
+    # By hand, a missing key file means "rotate" (docs/proof.md). Here it more likely means
+    # a machine that never got the shared key file: fail loudly instead of rotating.
+    path = Path(current_app.config["SIGNING_KEY_FILE"])
+    active = db.session.scalar(select(SigningKey.key_id).where(SigningKey.retired_at.is_(None)))
+    if not path.exists() and active is not None:
+        raise RuntimeError(f"no signing key file at {path} on this machine, but key {active} is "
+                           "active: copy the key file here (the scheduled seal does not rotate "
+                           "keys; `consent-service seal` by hand does)")
     return f"{len(seal_all())} chain head(s) sealed"
 
 
@@ -67,8 +85,9 @@ def _claim(name: str, every: timedelta, now: datetime, force: bool) -> bool:
             db.session.rollback()
     job = MaintenanceJob
     due = true() if force else or_(
-        job.started_at.is_(None), job.started_at <= now - every,
-        and_(job.status == "failed", job.started_at <= now - RETRY_FAILED))
+        job.started_at.is_(None), job.started_at <= now - every + TICK,
+        and_(job.status == "failed", job.started_at <= now - RETRY_FAILED),
+        and_(job.status == "running", job.started_at <= now - STALE_RUNNING))
     claimed = db.session.execute(
         update(job).where(job.name == name, due)
         .values(started_at=now, finished_at=None, status="running", detail=None)

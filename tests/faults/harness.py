@@ -75,7 +75,7 @@ class Server:
 
     def job_worker_pids(self) -> list[int]:
         return [pid for pid, cmd in self.children().items()
-                if b"consent_service\x00worker" in cmd]
+                if b"worker\x00--parent-pid=" in cmd]
 
     def kill_master(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)

@@ -38,7 +38,8 @@ def test_each_job_runs_when_due_and_once_per_period(app, proof_site, add_events)
     assert db.session.get(ConsentRollupState, proof_site.id) is not None
 
     assert maintenance.run_due(now + timedelta(minutes=5)) == []
-    hourly = maintenance.run_due(now + timedelta(minutes=61))
+    # Due one tick (5 min) before the period ends, so "hourly" is never 60-65 minutes.
+    hourly = maintenance.run_due(now + timedelta(minutes=56))
     assert ran(hourly) == ["seal"] and hourly[0]["detail"] == "0 chain head(s) sealed"
     assert ran(maintenance.run_due(now + timedelta(days=1, minutes=2))) == ALL
     status = {row["job"]: row for row in maintenance.status()}
@@ -120,3 +121,31 @@ def test_job_worker_runs_maintenance_every_five_minutes(app):
 
     assert MAINTENANCE_TASK_NAME in due_at(0) and MAINTENANCE_TASK_NAME in due_at(35)
     assert MAINTENANCE_TASK_NAME not in due_at(3)
+
+
+def test_a_run_that_died_mid_way_is_due_again_after_an_hour(app, proof_site):
+    now = datetime.now(UTC)
+    every, _ = maintenance.JOBS["purge"]
+    assert maintenance._claim("purge", every, now, force=False)  # then the process died
+    assert db.session.get(MaintenanceJob, "purge").status == "running"
+    assert "purge" not in ran(maintenance.run_due(now + timedelta(minutes=30), only=["purge"]))
+    assert ran(maintenance.run_due(now + timedelta(minutes=61), only=["purge"])) == ["purge"]
+
+
+def test_scheduled_seal_does_not_rotate_a_missing_key(app, proof_site, add_events):
+    """A machine without the shared key file must not mint a new key and retire the
+    others; `consent-service seal` by hand still rotates (docs/proof.md)."""
+    from pathlib import Path
+
+    from consent_service.proof.models import SigningKey
+
+    add_events(1)
+    first = maintenance.run_due(only=["seal"])
+    assert first[0]["status"] == "ok", first
+    Path(app.config["SIGNING_KEY_FILE"]).unlink()
+    app.extensions.pop("proof_signer", None)
+    add_events(1)
+    again = maintenance.run_due(only=["seal"], force=True)
+    assert again[0]["status"] == "failed" and "no signing key file" in again[0]["detail"]
+    keys = db.session.scalars(select(SigningKey)).all()
+    assert len(keys) == 1 and keys[0].retired_at is None
