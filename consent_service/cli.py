@@ -116,13 +116,10 @@ def site_api_key(site_key, name, role):
 def stats_rollup():
     """Summarise finished days of every site for the statistics (run daily, e.g. by cron),
     so no admin page pays for a first summary of a large log."""
-    from .extensions import db
-    from .models import Site
-    from .services.stats import roll_up
+    from .services.stats import roll_up_all
 
-    for site_row in db.session.scalars(db.select(Site).order_by(Site.id)).all():
-        until = roll_up(site_row.id)
-        click.echo(f"{site_row.site_key} summarised until {until.isoformat()}")
+    for site_key, until in roll_up_all():
+        click.echo(f"{site_key} summarised until {until.isoformat()}")
 
 
 @click.command("maintenance")

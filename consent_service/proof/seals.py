@@ -68,12 +68,28 @@ def _load_or_create(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def get_signer() -> Signer:
-    """The configured key (created with mode 0600 on first use), its public half published."""
+class SigningKeyMissing(RuntimeError):
+    """No key file here while the database lists an active key, and rotating was not asked."""
+
+
+def get_signer(*, rotate: bool = True) -> Signer:
+    """The configured key (created with mode 0600 on first use), its public half published.
+
+    A missing key file means "rotate" to `consent-service seal` by hand (a new key, the old
+    one retired). Scheduled seals pass rotate=False: there it more likely means a machine
+    that never got the shared key file, which must not retire the key the others sign with."""
     path = Path(current_app.config["SIGNING_KEY_FILE"])
     cache = current_app.extensions.setdefault("proof_signer", {})
     signer = cache.get(str(path))
     if signer is None:
+        if not rotate and not path.exists():
+            active = db.session.scalar(
+                select(SigningKey.key_id).where(SigningKey.retired_at.is_(None)))
+            if active is not None:
+                raise SigningKeyMissing(
+                    f"no signing key file at {path} on this machine, but key {active} is "
+                    "active: copy the key file here (scheduled seals do not rotate keys; "
+                    "`consent-service seal` by hand does)")
         key = _load_or_create(path)
         signer = Signer(key_id_of(key.public_key()), key, public_pem(key.public_key()))
         cache[str(path)] = signer
@@ -150,9 +166,9 @@ def covering_seal(site: Site, seq: int) -> ChainSeal | None:
     ).first()
 
 
-def seal_site(site: Site, *, force: bool = False) -> ChainSeal | None:
+def seal_site(site: Site, *, force: bool = False, rotate: bool = True) -> ChainSeal | None:
     """Sign the site's current chain head; None when it is empty or already sealed as is."""
-    signer = get_signer()
+    signer = get_signer(rotate=rotate)
     head = db.session.get(ChainHead, site.id)
     if head is None or head.seq == 0:
         return None
@@ -171,14 +187,15 @@ def seal_site(site: Site, *, force: bool = False) -> ChainSeal | None:
     return seal
 
 
-def seal_all(site_keys: list[str] | None = None, *, force: bool = False) -> list[dict]:
-    """Seal every site's head (or the named sites); what the scheduler calls."""
+def seal_all(site_keys: list[str] | None = None, *, force: bool = False,
+             rotate: bool = True) -> list[dict]:
+    """Seal every site's head (or the named sites); see get_signer for `rotate`."""
     query = select(Site).order_by(Site.id)
     if site_keys:
         query = query.where(Site.site_key.in_(site_keys))
     sealed = []
     for site in db.session.scalars(query).all():
-        seal = seal_site(site, force=force)
+        seal = seal_site(site, force=force, rotate=rotate)
         if seal is not None:
             sealed.append(seal_dict(seal, site.site_key))
     return sealed

@@ -15,13 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import MaintenanceJob, Site, utcnow
+from ..models import MaintenanceJob, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +35,9 @@ TICK = timedelta(minutes=5)
 
 
 def _seal() -> str:
-    from flask import current_app
-
-    from ..proof.models import SigningKey
     from ..proof.seals import seal_all
 
-    # By hand, a missing key file means "rotate" (docs/proof.md). Here it more likely means
-    # a machine that never got the shared key file: fail loudly instead of rotating.
-    path = Path(current_app.config["SIGNING_KEY_FILE"])
-    active = db.session.scalar(select(SigningKey.key_id).where(SigningKey.retired_at.is_(None)))
-    if not path.exists() and active is not None:
-        raise RuntimeError(f"no signing key file at {path} on this machine, but key {active} is "
-                           "active: copy the key file here (the scheduled seal does not rotate "
-                           "keys; `consent-service seal` by hand does)")
-    return f"{len(seal_all())} chain head(s) sealed"
+    return f"{len(seal_all(rotate=False))} chain head(s) sealed"
 
 
 def _purge() -> str:
@@ -60,12 +48,9 @@ def _purge() -> str:
 
 
 def _stats_rollup() -> str:
-    from .stats import roll_up
+    from .stats import roll_up_all
 
-    site_ids = db.session.scalars(select(Site.id).order_by(Site.id)).all()
-    for site_id in site_ids:
-        roll_up(site_id)
-    return f"{len(site_ids)} site(s) summarised"
+    return f"{len(roll_up_all())} site(s) summarised"
 
 
 JOBS: dict[str, tuple[timedelta, Callable[[], str]]] = {
@@ -133,13 +118,12 @@ def status(now: datetime | None = None) -> list[dict]:
     rows = {row.name: row for row in db.session.scalars(select(MaintenanceJob))}
     out = []
     for name, (every, _) in JOBS.items():
-        row = rows.get(name)
-        started = row.started_at if row else None
+        row = rows.get(name) or MaintenanceJob(name=name)
         out.append({
-            "overdue": started is None or started < now - every - LATE_AFTER,
             "job": name, "every_seconds": int(every.total_seconds()),
-            "started_at": row.started_at.isoformat() if row and row.started_at else None,
-            "finished_at": row.finished_at.isoformat() if row and row.finished_at else None,
-            "status": row.status if row else None, "detail": row.detail if row else None,
+            "overdue": row.started_at is None or row.started_at < now - every - LATE_AFTER,
+            "started_at": row.started_at and row.started_at.isoformat(),
+            "finished_at": row.finished_at and row.finished_at.isoformat(),
+            "status": row.status, "detail": row.detail,
         })
     return out

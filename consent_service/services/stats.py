@@ -80,6 +80,12 @@ def roll_up(site_id: int, now: datetime | None = None) -> date:
     return until
 
 
+def roll_up_all(now: datetime | None = None) -> list[tuple[str, date]]:
+    """roll_up for every site: (site_key, rolled_until) each."""
+    sites = db.session.execute(select(Site.id, Site.site_key).order_by(Site.id)).all()
+    return [(site_key, roll_up(site_id, now)) for site_id, site_key in sites]
+
+
 def daily_stats(site: Site, start: date, end: date, now: datetime | None = None) -> dict:
     """Per day (start..end inclusive): counts per action and category opt-in rates."""
     rolled = roll_up(site.id, now)

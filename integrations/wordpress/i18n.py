@@ -63,10 +63,10 @@ def read_po(path: Path) -> dict[tuple[str | None, str], dict]:
 def script_json(po: Path, pot: Path, script: str) -> dict:
     """The Jed document of the strings that `script` (a path inside the plugin) uses."""
     locale = po.stem.removeprefix(DOMAIN + "-")
-    header = read_po(po)[(None, "")]["msgstr"][0]
+    translations = read_po(po)
+    header = translations[(None, "")]["msgstr"][0]
     plural = next((line.split(":", 1)[1].strip() for line in header.splitlines()
                    if line.startswith("Plural-Forms:")), "nplurals=2; plural=(n != 1);")
-    translations = read_po(po)
     messages: dict = {"": {"domain": "messages", "lang": locale, "plural-forms": plural}}
     for key, entry in read_po(pot).items():
         if script in entry["refs"] and translations.get(key, {}).get("msgstr"):
