@@ -271,7 +271,10 @@ class Stack:
             if len(events) >= count:
                 return events
             time.sleep(0.3)
-        raise TimeoutError(f"expected {count} consent events, have {events}")
+        # The service's log goes with the error: the stack's folder is gone after the test.
+        log = (self.tmp / "consent-service.log").read_text(errors="replace")[-4000:]
+        raise TimeoutError(f"expected {count} consent events, have {events}; "
+                           f"consent-service log:\n{log}")
 
     # --- WordPress -------------------------------------------------------------------
     def php(self, code: str, *, installing: bool = False, timeout: float = 120) -> str:
