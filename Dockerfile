@@ -24,13 +24,11 @@ RUN useradd --system --uid 10001 --home /app consent \
  && mkdir -p /app/instance && chown consent /app/instance
 COPY --from=python /opt/venv /opt/venv
 WORKDIR /app
-COPY migrations/ migrations/
 COPY gunicorn.conf.py ./
 COPY --from=banner /src/banner_js/dist/ banner_js/dist/
 ENV PATH=/opt/venv/bin:$PATH \
     CONSENT_ENV=production \
     CONSENT_INSTANCE_PATH=/app/instance \
-    CONSENT_MIGRATIONS_DIR=/app/migrations \
     CONSENT_LOADER_BUNDLE=/app/banner_js/dist/loader.min.js \
     GUNICORN_BIND=0.0.0.0:8000
 USER consent

@@ -24,8 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     # An installed (non-editable) package finds these through the environment, as in Docker.
     app.config.setdefault("LOADER_BUNDLE", os.environ.get("CONSENT_LOADER_BUNDLE")
                           or str(ROOT / "banner_js" / "dist" / "loader.min.js"))
+    # Migrations ship inside the package, so an installed wheel can migrate from any directory.
     app.config.setdefault("MIGRATIONS_DIR", os.environ.get("CONSENT_MIGRATIONS_DIR")
-                          or str(ROOT / "migrations"))
+                          or str(Path(__file__).resolve().parent / "migrations"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     from .security import SessionOnlyWithCookie
 

@@ -25,7 +25,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "CONSENT_RATELIMIT_SITE": ("6000/minute", "per site key on the consent endpoint"),
     "CONSENT_RATELIMIT_LOGIN": ("10/minute", "per client address on admin login"),
     "CONSENT_CHROMIUM": ("/usr/bin/chromium", "browser used by site scans"),
-    "CONSENT_MIGRATIONS_DIR": ("<repo>/migrations", "Alembic scripts (set in the Docker image)"),
+    "CONSENT_MIGRATIONS_DIR": ("<package>/migrations", "Alembic scripts (shipped in the package)"),
     "CONSENT_LOADER_BUNDLE": ("<repo>/banner_js/dist/loader.min.js", "built banner bundle"),
     "CONSENT_TRUSTED_PROXIES": ("0", "reverse proxies in front whose X-Forwarded-* to trust"),
 }
