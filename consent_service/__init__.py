@@ -15,15 +15,27 @@ from .config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def banner_dist_dir() -> str:
+    """CONSENT_BANNER_DIST_DIR, else the copy the wheel build put in the package, else
+    `<repo>/banner_js/dist/` of a checkout (docs: banner-dist contract)."""
+    if os.environ.get("CONSENT_BANNER_DIST_DIR"):
+        return os.environ["CONSENT_BANNER_DIST_DIR"]
+    packaged = Path(__file__).resolve().parent / "banner_dist"
+    if packaged.is_dir():
+        return str(packaged)
+    return str(ROOT / "banner_js" / "dist")
+
+
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"],
                 template_folder="admin/templates", static_folder="admin/static",
                 static_url_path="/admin/static")
     app.config.update(settings)
-    # An installed (non-editable) package finds these through the environment, as in Docker.
+    # The built banner files: the wheel's own copy, else the checkout's build output.
+    app.config.setdefault("BANNER_DIST_DIR", banner_dist_dir())
     app.config.setdefault("LOADER_BUNDLE", os.environ.get("CONSENT_LOADER_BUNDLE")
-                          or str(ROOT / "banner_js" / "dist" / "loader.min.js"))
+                          or str(Path(app.config["BANNER_DIST_DIR"]) / "loader.min.js"))
     # Migrations ship inside the package, so an installed wheel can migrate from any directory.
     app.config.setdefault("MIGRATIONS_DIR", os.environ.get("CONSENT_MIGRATIONS_DIR")
                           or str(Path(__file__).resolve().parent / "migrations"))

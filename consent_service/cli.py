@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
@@ -23,8 +22,9 @@ def init_app(app) -> None:
     from .analysis.cli import commands as analysis_commands
     from .proof.cli import COMMANDS as proof_commands
     from .scan.cli import scan_command, worker_command
+    from .serve import demo, serve
 
-    for command in (admin, site, demo, stats_rollup, maintenance, *analysis_commands,
+    for command in (admin, site, demo, serve, stats_rollup, maintenance, *analysis_commands,
                     *proof_commands, scan_command, worker_command):
         app.cli.add_command(command)
 
@@ -144,22 +144,23 @@ def maintenance(jobs, force, show_status):
         sys.exit(1)
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000)
-@with_appcontext
-def demo(host, port):
-    """Migrate, create a demo site and an admin login once, print them."""
-    from flask_migrate import upgrade
-
-    from .services.setup import ensure_demo
-
-    upgrade(directory=current_app.config["MIGRATIONS_DIR"])
-    info = ensure_demo(f"http://{host}:{port}")
-    click.echo(info["text"])
-
-
 def main() -> None:
-    cli(prog_name="consent-service")
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        cli(prog_name="consent-service")
+    except DBAPIError as exc:
+        if not _missing_schema(exc):
+            raise
+        click.echo("Error: the database has no tables for this version of consent-service: "
+                   "run `consent-service db upgrade` first.", err=True)
+        sys.exit(1)
+
+
+def _missing_schema(exc) -> bool:
+    """A table or column this version expects is missing (SQLite, PostgreSQL)."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    return (type(exc.orig).__name__ in ("UndefinedTable", "UndefinedColumn")
+            or message.startswith(("no such table", "no such column")))
 
 

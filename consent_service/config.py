@@ -18,7 +18,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "CONSENT_SECRET_KEY": ("generated in dev", "signs sessions, CSRF tokens, receipts"),
     "CONSENT_REDIS_URL": ("", "Redis for rate limits and cache invalidation"),
     "CONSENT_PUBLIC_URL": ("", "external base URL used in loader config and embed code"),
-    "CONSENT_INSTANCE_PATH": ("./instance", "folder for SQLite, dev secret, signing key"),
+    "CONSENT_INSTANCE_PATH": ("<repo>/instance, else ~/.local/share/consent-service",
+                              "folder for SQLite, dev secret, signing key"),
     "CONSENT_SIGNING_KEY_FILE": ("<instance>/signing-key.pem", "Ed25519 key for chain seals"),
     "CONSENT_IP_MODE": ("truncate", "truncate (IPv4 /24, IPv6 /48) | hash | none"),
     "CONSENT_RATELIMIT_CONSENTS": ("30/minute", "per client address on the consent endpoint"),
@@ -26,13 +27,26 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "CONSENT_RATELIMIT_LOGIN": ("10/minute", "per client address on admin login"),
     "CONSENT_CHROMIUM": ("/usr/bin/chromium", "browser used by site scans"),
     "CONSENT_MIGRATIONS_DIR": ("<package>/migrations", "Alembic scripts (shipped in the package)"),
-    "CONSENT_LOADER_BUNDLE": ("<repo>/banner_js/dist/loader.min.js", "built banner bundle"),
+    "CONSENT_BANNER_DIST_DIR": ("<package>/banner_dist, else <repo>/banner_js/dist",
+                                "built banner files"),
+    "CONSENT_LOADER_BUNDLE": ("<banner dist>/loader.min.js", "built banner bundle"),
     "CONSENT_TRUSTED_PROXIES": ("0", "reverse proxies in front whose X-Forwarded-* to trust"),
 }
 
 
+def default_instance_path() -> Path:
+    """`<repo>/instance` in a checkout; an installed package keeps its data per user, in
+    $XDG_DATA_HOME/consent-service (~/.local/share/consent-service), not in the directory
+    it happens to be started from nor inside the venv (which a reinstall deletes)."""
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / "pyproject.toml").is_file() and (repo / "consent_service").is_dir():
+        return repo / "instance"
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "consent-service"
+
+
 def _instance_path() -> Path:
-    return Path(os.environ.get("CONSENT_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+    return Path(os.environ.get("CONSENT_INSTANCE_PATH") or default_instance_path()).resolve()
 
 
 def _dev_secret(instance: Path) -> str:

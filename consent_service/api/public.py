@@ -6,23 +6,24 @@ import json
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from .. import ratelimit
-from ..extensions import client_address, db
+from ..errors import RETRY_AFTER_DB, error_response
+from ..extensions import client_address
 from ..schemas.public import (
     ConsentIn,
     ErrorOut,
     HealthOut,
+    ReadyOut,
     ReceiptOut,
     ReceiptQuery,
     ReceiptRecord,
     SiteConfigOut,
 )
 from ..security import ua_family
-from ..services import consents
+from ..services import consents, health
 from ..services.errors import NotFound, ServiceError
 from ..services.siteconfig import get_config
 from . import cors
@@ -176,9 +177,25 @@ class Health(MethodView):
     @health_blp.response(200, HealthOut)
     @health_blp.alt_response(503, schema=ErrorOut, description="Database unreachable")
     def get(self):
-        """The service answers and its database is reachable."""
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
+        """The service answers and its database is reachable (one pooled probe per process
+        and half second, shared by the requests that arrive meanwhile)."""
+        ok, error = health.database_reachable()
+        if not ok:
+            return error_response(503, "The database is unavailable; retry shortly",
+                                  {"database": error}, {"Retry-After": RETRY_AFTER_DB})
         return {"status": "ok", "database": "ok"}
 
 
+@health_blp.route("/readyz")
+class Ready(MethodView):
+    @health_blp.response(200, ReadyOut)
+    @health_blp.alt_response(503, schema=ErrorOut,
+                             description="Not ready: the failing checks are in `errors`")
+    def get(self):
+        """Ready to serve sites: the banner bundle is built, the database is reachable and
+        migrated to this version, and the chain's signing key is present."""
+        checks = health.readiness()
+        failing = {name: state for name, state in checks.items() if state != "ok"}
+        if failing:
+            raise ServiceError(503, "Not ready: " + ", ".join(failing), failing)
+        return {"status": "ready", "checks": checks}

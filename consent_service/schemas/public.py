@@ -98,6 +98,11 @@ class HealthOut(Schema):
     database = fields.String(required=True)
 
 
+class ReadyOut(Schema):
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
 class ErrorOut(Schema):
     code = fields.Integer(required=True)
     status = fields.String(required=True)
