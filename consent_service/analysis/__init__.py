@@ -16,9 +16,13 @@ from .text import normalise_text
 
 
 def warm_up() -> None:
-    """Load simplemma's fi/sv/en dictionaries (several seconds, once per process) so that
-    the first request does not pay for it; call at app start-up or in a worker hook."""
-    analyze("Käytämme evästeitä. Vi använder kakor. We use cookies.")
+    """Open Voikko (Finnish), load simplemma's Swedish dictionary and compile the rules
+    (~0.7 s and ~100 MB, once per process) so that the first analysis does not pay for it.
+    Only a process that analyses should call it: consent traffic never needs it."""
+    from .text import warm_up as load_lemmas
+
+    load_lemmas()
+    analyze("Käytämme evästeitä sivuston kävijätilastoihin ja mainonnan kohdentamiseen.")
 
 
 __all__ = ["SCHEMA", "NoticeError", "analyze", "build_banner_texts", "normalise_text", "warm_up"]
