@@ -20,6 +20,9 @@ RUN pip install --no-deps .
 
 # Stage 3: the runtime image, as a non-root user.
 FROM python:3.11-slim-bookworm
+# Finnish morphology for the notice analyzer (the libvoikko Python binding loads it)
+RUN apt-get update && apt-get install -y --no-install-recommends libvoikko1 voikko-fi \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home /app consent \
  && mkdir -p /app/instance && chown consent /app/instance
 COPY --from=python /opt/venv /opt/venv

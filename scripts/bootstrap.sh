@@ -29,6 +29,11 @@ else
   exit 1
 fi
 
+# The notice analyzer's Finnish morphology: Debian's libvoikko1 + voikko-fi.
+if [ ! -d /usr/lib/voikko ] && [ ! -d /usr/share/voikko ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi >/dev/null
+fi
+
 # Browser tests and site scans use Debian's Chromium (no browser downloads).
 if [ ! -x /usr/bin/chromium ] && [ "${SKIP_CHROMIUM_INSTALL:-}" != 1 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
