@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       Consent Service
  * Plugin URI:        https://github.com/consent-service/consent-service
- * Description:       Connects the site to a self-hosted consent-service: prints its consent banner loader first in the head, holds back tracking scripts until consent and adds a "Cookie settings" button (shortcode and block).
+ * Description:       Connects the site to a self-hosted consent-service: prints its consent banner loader first in the head, holds back tracking scripts, iframes and pixels until consent (also those the theme hard-codes), tells the WP Consent API the visitor's choice, keeps the service's signed seal heads as a witness and adds a "Cookie settings" button (shortcode and block).
  * Version:           0.1.0
  * Requires at least: 6.1
  * Requires PHP:      8.1
@@ -27,6 +27,11 @@ require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-options.php';
 require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-remote-config.php';
 require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-frontend.php';
 require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-settings-button.php';
+require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-rewriter.php';
+require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-buffer.php';
+require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-wp-consent-api.php';
+require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-witness.php';
+require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-site-health.php';
 
 if ( is_admin() ) {
 	require_once CONSENT_SERVICE_DIR . 'includes/class-consent-service-admin.php';
@@ -34,7 +39,30 @@ if ( is_admin() ) {
 }
 
 Consent_Service_Frontend::init();
+Consent_Service_Buffer::init();
 Consent_Service_Settings_Button::init();
+Consent_Service_Wp_Consent_Api::init();
+Consent_Service_Witness::init();
+Consent_Service_Site_Health::init();
+
+register_deactivation_hook( __FILE__, 'consent_service_deactivate' );
+
+/**
+ * Removes the scheduled seal fetch of every site the plugin was active on.
+ *
+ * @param bool $network_wide Whether it was network-deactivated.
+ */
+function consent_service_deactivate( $network_wide = false ) {
+	if ( is_multisite() && $network_wide ) {
+		foreach ( get_sites( array( 'fields' => 'ids' ) ) as $site_id ) {
+			switch_to_blog( $site_id );
+			Consent_Service_Witness::unschedule();
+			restore_current_blog();
+		}
+		return;
+	}
+	Consent_Service_Witness::unschedule();
+}
 
 add_action( 'init', 'consent_service_load_textdomain' );
 

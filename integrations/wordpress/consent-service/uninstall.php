@@ -16,6 +16,8 @@ function consent_service_uninstall_site() {
 	global $wpdb;
 	delete_option( 'consent_service_settings' );
 	delete_option( 'consent_service_config_last' );
+	delete_option( 'consent_service_witness' );
+	wp_clear_scheduled_hook( 'consent_service_fetch_seals' );
 	delete_transient( 'consent_service_config' );
 	// Per-user "Test connection" results: consent_service_test_{user id}.
 	// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- one-off clean-up of our own rows.

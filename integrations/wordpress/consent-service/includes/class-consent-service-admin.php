@@ -198,6 +198,28 @@ class Consent_Service_Admin {
 				<?php wp_nonce_field( self::TEST_ACTION ); ?>
 				<?php submit_button( __( 'Test connection', 'consent-service' ), 'secondary', 'consent_service_test', false, Consent_Service_Options::is_configured() ? array() : array( 'disabled' => 'disabled' ) ); ?>
 			</form>
+			<?php $witness = Consent_Service_Witness::get(); ?>
+			<h2><?php esc_html_e( 'Witness of the consent log', 'consent-service' ); ?></h2>
+			<p><?php esc_html_e( 'Every hour this site fetches the signed seal heads of its consent log from the service and keeps them in its own database. Give the witness file to whoever verifies a proof bundle: it shows whether the log was rewritten after a kept head.', 'consent-service' ); ?></p>
+			<p id="consent-service-witness-status">
+				<?php
+				$last_head = $witness['heads'] ? end( $witness['heads'] ) : null;
+				printf(
+					/* translators: 1: number of seal heads kept, 2: events covered by the last one */
+					esc_html__( 'Seal heads kept: %1$d; the last covers %2$d consent events.', 'consent-service' ),
+					count( $witness['heads'] ),
+					$last_head ? (int) $last_head['tree_size'] : 0
+				);
+				if ( '' !== $witness['last_error'] ) {
+					echo ' ' . esc_html( $witness['last_error'] );
+				}
+				?>
+			</p>
+			<form action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" method="post">
+				<input type="hidden" name="action" value="<?php echo esc_attr( Consent_Service_Witness::DOWNLOAD_ACTION ); ?>" />
+				<?php wp_nonce_field( Consent_Service_Witness::DOWNLOAD_ACTION ); ?>
+				<?php submit_button( __( 'Download witness file', 'consent-service' ), 'secondary', 'consent_service_witness', false, $witness['heads'] ? array() : array( 'disabled' => 'disabled' ) ); ?>
+			</form>
 			<h2><?php esc_html_e( 'Cookie settings button', 'consent-service' ); ?></h2>
 			<p>
 				<?php

@@ -33,6 +33,15 @@ class Consent_Service_Frontend {
 	}
 
 	/**
+	 * Whether the loader was printed in this request.
+	 *
+	 * @return bool
+	 */
+	public static function loader_printed() {
+		return self::$printed;
+	}
+
+	/**
 	 * Prints `<script src="{service}/loader/{key}.js"></script>`.
 	 *
 	 * It must be a plain, synchronous script (no async, no defer) so that Consent Mode

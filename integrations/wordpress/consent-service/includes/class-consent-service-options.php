@@ -67,7 +67,54 @@ class Consent_Service_Options {
 	}
 
 	/**
-	 * Checks a service URL: https, or http for localhost and 127.0.0.1.
+	 * Hosts the site owner allowed explicitly (`CONSENT_SERVICE_ALLOWED_HOSTS` in wp-config.php,
+	 * comma-separated `host` or `host:port`, and the `consent_service_allowed_hosts` filter):
+	 * only these may be reached over plain http or on an internal address.
+	 *
+	 * @return string[] Lowercase `host` or `host:port` entries.
+	 */
+	public static function allowed_hosts() {
+		$hosts = defined( 'CONSENT_SERVICE_ALLOWED_HOSTS' ) ? explode( ',', (string) constant( 'CONSENT_SERVICE_ALLOWED_HOSTS' ) ) : array();
+		/**
+		 * Filters the hosts the plugin may reach over http or on an internal address.
+		 *
+		 * @param string[] $hosts `host` or `host:port` entries.
+		 */
+		$hosts = apply_filters( 'consent_service_allowed_hosts', $hosts );
+		$out   = array();
+		foreach ( (array) $hosts as $host ) {
+			$host = strtolower( trim( (string) $host ) );
+			if ( '' !== $host ) {
+				$out[] = $host;
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * Whether a URL's host (and port, when the entry names one) was allowed explicitly.
+	 *
+	 * @param string $url An absolute URL.
+	 * @return bool
+	 */
+	public static function url_host_is_allowed( $url ) {
+		$parts = wp_parse_url( (string) $url );
+		if ( ! is_array( $parts ) || empty( $parts['host'] ) ) {
+			return false;
+		}
+		$host    = strtolower( $parts['host'] );
+		$default = isset( $parts['scheme'] ) && 'http' === strtolower( $parts['scheme'] ) ? 80 : 443;
+		$port    = isset( $parts['port'] ) ? (int) $parts['port'] : $default;
+		foreach ( self::allowed_hosts() as $entry ) {
+			if ( $entry === $host . ':' . $port || ( $entry === $host && $port === $default ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Checks a service URL: https, or http only for an explicitly allowed host.
 	 *
 	 * @param string $url The URL as entered.
 	 * @return string|WP_Error The normalised URL (no trailing slash, no query) or an error.
@@ -83,9 +130,8 @@ class Consent_Service_Options {
 		}
 		$scheme = strtolower( $parts['scheme'] );
 		$host   = strtolower( $parts['host'] );
-		$local  = in_array( $host, array( 'localhost', '127.0.0.1' ), true );
-		if ( 'https' !== $scheme && ! ( 'http' === $scheme && $local ) ) {
-			return new WP_Error( 'service_url_scheme', __( 'The service URL must start with https:// (http:// is allowed only for localhost and 127.0.0.1).', 'consent-service' ) );
+		if ( 'https' !== $scheme && ! ( 'http' === $scheme && self::url_host_is_allowed( $url ) ) ) {
+			return new WP_Error( 'service_url_scheme', __( 'The service URL must start with https:// (http:// only for a host allowed in CONSENT_SERVICE_ALLOWED_HOSTS).', 'consent-service' ) );
 		}
 		if ( isset( $parts['query'] ) || isset( $parts['fragment'] ) || isset( $parts['user'] ) || isset( $parts['pass'] ) ) {
 			return new WP_Error( 'service_url_parts', __( 'The service URL must not contain a query, a fragment or credentials.', 'consent-service' ) );

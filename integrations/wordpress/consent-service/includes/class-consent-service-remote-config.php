@@ -107,14 +107,7 @@ class Consent_Service_Remote_Config {
 	 * @return array|WP_Error The decoded config or why it could not be had.
 	 */
 	public static function fetch( $service_url, $site_key ) {
-		$response = wp_remote_get(
-			Consent_Service_Options::config_url( $service_url, $site_key ),
-			array(
-				'timeout'     => 3,
-				'redirection' => 2,
-				'headers'     => array( 'Accept' => 'application/json' ),
-			)
-		);
+		$response = self::safe_get( Consent_Service_Options::config_url( $service_url, $site_key ) );
 		if ( is_wp_error( $response ) ) {
 			return $response;
 		}
@@ -132,6 +125,59 @@ class Consent_Service_Remote_Config {
 			return new WP_Error( 'consent_service_body', __( 'The service did not answer with a site configuration.', 'consent-service' ) );
 		}
 		return $body;
+	}
+
+	/**
+	 * GET from the service with wp_safe_remote_get: no redirects, https only, and no internal
+	 * address or unusual port, except for a host allowed in CONSENT_SERVICE_ALLOWED_HOSTS.
+	 *
+	 * @param string $url     Absolute URL.
+	 * @param int    $timeout Seconds.
+	 * @return array|WP_Error The response, or why there is none (a redirect is an error).
+	 */
+	public static function safe_get( $url, $timeout = 3 ) {
+		$parts   = wp_parse_url( $url );
+		$scheme  = is_array( $parts ) && isset( $parts['scheme'] ) ? strtolower( $parts['scheme'] ) : '';
+		$allowed = Consent_Service_Options::url_host_is_allowed( $url );
+		if ( 'https' !== $scheme && ! ( 'http' === $scheme && $allowed ) ) {
+			return new WP_Error( 'consent_service_scheme', __( 'The service URL must start with https:// (http:// only for a host allowed in CONSENT_SERVICE_ALLOWED_HOSTS).', 'consent-service' ) );
+		}
+		$host     = strtolower( (string) $parts['host'] );
+		$port     = isset( $parts['port'] ) ? (int) $parts['port'] : ( 'http' === $scheme ? 80 : 443 );
+		$external = static function ( $is_external, $checked ) use ( $host ) {
+			return $is_external || strtolower( (string) $checked ) === $host;
+		};
+		$ports    = static function ( $list, $checked ) use ( $host, $port ) {
+			return strtolower( (string) $checked ) === $host ? array_merge( (array) $list, array( $port ) ) : $list;
+		};
+		if ( $allowed ) {
+			add_filter( 'http_request_host_is_external', $external, 10, 2 );
+			add_filter( 'http_allowed_safe_ports', $ports, 10, 2 );
+		}
+		$response = wp_safe_remote_get(
+			$url,
+			array(
+				'timeout'     => $timeout,
+				'redirection' => 0,
+				'headers'     => array( 'Accept' => 'application/json' ),
+			)
+		);
+		if ( $allowed ) {
+			remove_filter( 'http_request_host_is_external', $external, 10 );
+			remove_filter( 'http_allowed_safe_ports', $ports, 10 );
+		}
+		if ( is_wp_error( $response ) ) {
+			return $response;
+		}
+		$status = (int) wp_remote_retrieve_response_code( $response );
+		if ( $status >= 300 && $status < 400 ) {
+			return new WP_Error(
+				'consent_service_redirect',
+				/* translators: %d: HTTP status code */
+				sprintf( __( 'The service answered with a redirect (%d), which is not followed: enter the address it redirects to.', 'consent-service' ), $status )
+			);
+		}
+		return $response;
 	}
 
 	/**

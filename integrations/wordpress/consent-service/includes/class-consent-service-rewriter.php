@@ -1,0 +1,731 @@
+<?php
+/**
+ * Rewrites the tracker tags of a finished HTML page so that the browser requests nothing
+ * before consent: the banner releases them after the visitor's choice.
+ *
+ * @package ConsentService
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Finds `<script>`, `<iframe>`, `<img>` and resource-hint `<link>` tags of known trackers
+ * and makes them inert, changing nothing else in the page:
+ *
+ * - `<script src>` and inline snippets: `type="text/plain" data-category="…"`;
+ * - `<iframe src>`: `data-src` + `data-category` (the banner shows its placeholder);
+ * - `<img src>`: `data-src` + `data-category`;
+ * - `<link rel=preload|prefetch|preconnect|dns-prefetch|modulepreload href>`: `data-cs-href`.
+ *
+ * WordPress 6.5+ parses with WP_HTML_Tag_Processor; older versions (6.1 has no HTML API)
+ * with the small tokenizer below, which follows the HTML standard's tokenizer for what
+ * decides where a tag is: comments, bogus comments, quoted and unquoted attribute values,
+ * and the raw text of script (with its escaped states), style, textarea, title and the like.
+ * `<noscript>` content is read as markup, as a browser without scripts reads it, so that a
+ * pixel in it is held back for those visitors too (they cannot consent at all).
+ */
+class Consent_Service_Rewriter {
+
+	/**
+	 * Embeds the banner always holds back (banner_js/src/patterns.js EMBED_HOSTS).
+	 */
+	const EMBED_RULES = array(
+		array(
+			'service'  => 'youtube',
+			'category' => 'marketing',
+			'hosts'    => array( '*.youtube.com', '*.youtube-nocookie.com', 'youtu.be' ),
+		),
+		array(
+			'service'  => 'vimeo',
+			'category' => 'marketing',
+			'hosts'    => array( '*.vimeo.com' ),
+		),
+		array(
+			'service'  => 'google-maps',
+			'category' => 'marketing',
+			'hosts'    => array( '*.google.com/maps', 'maps.google.com', 'maps.googleapis.com' ),
+		),
+	);
+
+	/**
+	 * Inline code of catalog services that names no tracker host, by service id: the
+	 * snippet's calls that send data once the vendor's script is there.
+	 */
+	const SIGNATURES = array(
+		'google-analytics' => '/\bgtag\s*\(\s*[\'"](?:config|event)[\'"]/',
+		'facebook-pixel'   => '/\bfbq\s*\(\s*[\'"](?:init|track|trackCustom)[\'"]/',
+	);
+
+	/**
+	 * Elements whose content is text up to their end tag (HTML standard, 13.2.5).
+	 */
+	const RAW_TEXT = array(
+		'style'     => true,
+		'textarea'  => true,
+		'title'     => true,
+		'xmp'       => true,
+		'iframe'    => true,
+		'noembed'   => true,
+		'noframes'  => true,
+		'plaintext' => true,
+	);
+
+	const WS = " \t\n\f\r";
+
+	/**
+	 * Exact host => list of array( path prefix, rule index ).
+	 *
+	 * @var array<string, array>
+	 */
+	private $exact = array();
+
+	/**
+	 * Wildcard base host => list of array( path prefix, rule index ).
+	 *
+	 * @var array<string, array>
+	 */
+	private $wild = array();
+
+	/**
+	 * Rules as array( service, category ), by index; embeds come after the config's rules.
+	 *
+	 * @var array<int, array>
+	 */
+	private $rules = array();
+
+	/**
+	 * Index of the first embed-only rule.
+	 *
+	 * @var int
+	 */
+	private $first_embed = 0;
+
+	/**
+	 * One regex of every host pattern, for inline scripts; null when there are none.
+	 *
+	 * @var string|null
+	 */
+	private $inline_re = null;
+
+	/**
+	 * Lowercase needle => rule index.
+	 *
+	 * @var array<string, int>
+	 */
+	private $needles = array();
+
+	/**
+	 * Signature regex => rule index, for services that are in the rules.
+	 *
+	 * @var array<string, int>
+	 */
+	private $signatures = array();
+
+	/**
+	 * Called for each tag about to be held back: (category, tag name, URL, attributes) and
+	 * returns the category to use, or null to leave the tag as it is.
+	 *
+	 * @var callable|null
+	 */
+	private $decide;
+
+	/**
+	 * Which parser rewrote last: 'tag-processor' or 'tokenizer'.
+	 *
+	 * @var string
+	 */
+	public $engine = '';
+
+	/**
+	 * Compiles the blocking rules.
+	 *
+	 * @param array         $rules      Blocking rules of the config: service, category, hosts.
+	 * @param array         $signatures Service id => regex of its inline code (SIGNATURES by default).
+	 * @param callable|null $decide     Filter of each decision (see $decide).
+	 */
+	public function __construct( array $rules, ?array $signatures = null, $decide = null ) {
+		$this->decide = $decide;
+		$signatures   = null === $signatures ? self::SIGNATURES : $signatures;
+		$alternatives = array();
+		$all          = array_merge( array_values( $rules ), self::EMBED_RULES );
+		$this->first_embed = count( $rules );
+		foreach ( $all as $index => $rule ) {
+			if ( empty( $rule['category'] ) || 'necessary' === $rule['category'] || empty( $rule['hosts'] ) ) {
+				$this->rules[ $index ] = null;
+				continue;
+			}
+			$this->rules[ $index ] = array(
+				'service'  => isset( $rule['service'] ) ? (string) $rule['service'] : '',
+				'category' => (string) $rule['category'],
+			);
+			foreach ( (array) $rule['hosts'] as $pattern ) {
+				$pattern = preg_replace( '#^([a-z]+:)?//#i', '', trim( (string) $pattern ) );
+				$slash   = strpos( $pattern . '/', '/' );
+				$host    = strtolower( substr( $pattern, 0, $slash ) );
+				$path    = (string) substr( $pattern, $slash );
+				if ( '' === $host ) {
+					continue;
+				}
+				if ( 0 === strpos( $host, '*.' ) ) {
+					$this->wild[ substr( $host, 2 ) ][] = array( $path, $index );
+					$needle                             = substr( $host, 2 ) . $path;
+				} else {
+					$this->exact[ $host ][] = array( $path, $index );
+					$needle                 = $host . $path;
+				}
+				if ( $index < count( $rules ) && false === strpos( $needle, '*' ) && ! isset( $this->needles[ strtolower( $needle ) ] ) ) {
+					$this->needles[ strtolower( $needle ) ] = $index;
+					$alternatives[]                         = preg_quote( $needle, '/' );
+				}
+			}
+			if ( $index < count( $rules ) && isset( $signatures[ $this->rules[ $index ]['service'] ] ) ) {
+				$this->signatures[ $signatures[ $this->rules[ $index ]['service'] ] ] = $index;
+			}
+		}
+		if ( $alternatives ) {
+			// Longest first, so that a host with a path wins over the bare host.
+			usort(
+				$alternatives,
+				static function ( $a, $b ) {
+					return strlen( $b ) - strlen( $a );
+				}
+			);
+			$this->inline_re = '/' . implode( '|', $alternatives ) . '/i';
+		}
+	}
+
+	/**
+	 * The rule holding back a URL, as the banner matches it; null for none.
+	 *
+	 * @param string $url    URL as written in the attribute (decoded).
+	 * @param bool   $embeds Also the embed hosts (iframes).
+	 * @return array|null array( service, category )
+	 */
+	public function rule_for_url( $url, $embeds = false ) {
+		$url = trim( (string) $url, self::WS );
+		if ( '' === $url ) {
+			return null;
+		}
+		if ( 0 === strpos( $url, '//' ) ) {
+			$url = 'https:' . $url;
+		} elseif ( 1 !== preg_match( '#^https?://#i', $url ) ) {
+			return null; // Relative URLs are the site's own; other schemes fetch nothing remote.
+		}
+		// Browsers read a backslash as a slash in http(s) URLs.
+		$url  = str_replace( '\\', '/', $url );
+		$rest = substr( $url, strpos( $url, '//' ) + 2 );
+		$end  = strcspn( $rest, '/?#' );
+		$auth = substr( $rest, 0, $end );
+		$at   = strrpos( $auth, '@' );
+		$host = false === $at ? $auth : substr( $auth, $at + 1 );
+		if ( '[' !== substr( $host, 0, 1 ) && false !== strpos( $host, ':' ) ) {
+			$host = substr( $host, 0, strpos( $host, ':' ) );
+		}
+		$host = rtrim( strtolower( $host ), '.' );
+		$path = (string) substr( $rest, $end );
+		$path = substr( $path, 0, strcspn( $path, '?#' ) );
+		$path = '' === $path ? '/' : $path;
+
+		$best = null;
+		if ( isset( $this->exact[ $host ] ) ) {
+			$best = $this->first_match( $this->exact[ $host ], $path, $best );
+		}
+		$base = $host;
+		while ( '' !== $base ) {
+			if ( isset( $this->wild[ $base ] ) ) {
+				$best = $this->first_match( $this->wild[ $base ], $path, $best );
+			}
+			$dot  = strpos( $base, '.' );
+			$base = false === $dot ? '' : substr( $base, $dot + 1 );
+		}
+		if ( null === $best || ( ! $embeds && $best >= $this->first_embed ) ) {
+			return null;
+		}
+		return $this->rules[ $best ];
+	}
+
+	/**
+	 * The lowest rule index among candidates whose path prefix matches.
+	 *
+	 * @param array    $candidates List of array( path, index ).
+	 * @param string   $path       Request path.
+	 * @param int|null $best       Best index so far.
+	 * @return int|null
+	 */
+	private function first_match( array $candidates, $path, $best ) {
+		foreach ( $candidates as $candidate ) {
+			if ( null !== $this->rules[ $candidate[1] ] && ( null === $best || $candidate[1] < $best ) && ( '' === $candidate[0] || 0 === strpos( $path, $candidate[0] ) ) ) {
+				$best = $candidate[1];
+			}
+		}
+		return $best;
+	}
+
+	/**
+	 * The rule of an inline script: a tracker host in its code, or a service's signature.
+	 *
+	 * @param string $code Script text.
+	 * @return array|null
+	 */
+	public function rule_for_inline( $code ) {
+		if ( '' === trim( $code ) ) {
+			return null;
+		}
+		$code = str_replace( '\\/', '/', $code ); // JSON-escaped URLs.
+		if ( null !== $this->inline_re && preg_match( $this->inline_re, $code, $m ) ) {
+			return $this->rules[ $this->needles[ strtolower( $m[0] ) ] ];
+		}
+		foreach ( $this->signatures as $re => $index ) {
+			if ( preg_match( $re, $code ) ) {
+				return $this->rules[ $index ];
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * What to change in one tag: attributes to set and attributes to remove; null for nothing.
+	 *
+	 * @param string $tag   Lowercase tag name.
+	 * @param array  $attrs Lowercase name => decoded value (first of duplicates); true for no value.
+	 * @param string $text  Script text (inline scripts).
+	 * @return array|null array( 'set' => array( name => value ), 'remove' => array( name ) )
+	 */
+	public function decide( $tag, array $attrs, $text = '' ) {
+		if ( isset( $attrs['data-consent-ignore'] ) || isset( $attrs['data-category'] ) || isset( $attrs['data-cs-blocked'] ) ) {
+			return null;
+		}
+		$src  = isset( $attrs['src'] ) && true !== $attrs['src'] ? $attrs['src'] : '';
+		$rule = null;
+		$url  = '';
+		if ( 'script' === $tag ) {
+			$type = isset( $attrs['type'] ) && true !== $attrs['type'] ? strtolower( trim( $attrs['type'], self::WS ) ) : '';
+			if ( ! self::runnable( $type ) ) {
+				return null;
+			}
+			$url  = $src;
+			$rule = '' !== $src ? $this->rule_for_url( $src ) : ( isset( $attrs['src'] ) ? null : $this->rule_for_inline( $text ) );
+		} elseif ( 'iframe' === $tag || 'img' === $tag ) {
+			if ( '' === $src ) {
+				return null;
+			}
+			$url  = $src;
+			$rule = $this->rule_for_url( $src, 'iframe' === $tag );
+		} elseif ( 'link' === $tag ) {
+			$rel  = isset( $attrs['rel'] ) && true !== $attrs['rel'] ? strtolower( $attrs['rel'] ) : '';
+			$href = isset( $attrs['href'] ) && true !== $attrs['href'] ? $attrs['href'] : '';
+			if ( '' === $href || ! preg_match( '/(?:^|\s)(?:preload|prefetch|preconnect|dns-prefetch|modulepreload|prerender)(?:\s|$)/', $rel ) ) {
+				return null;
+			}
+			$url  = $href;
+			$rule = $this->rule_for_url( $href );
+		}
+		if ( null === $rule ) {
+			return null;
+		}
+		$category = $rule['category'];
+		if ( null !== $this->decide ) {
+			$category = call_user_func( $this->decide, $category, $tag, $url, $attrs );
+			if ( ! is_string( $category ) || '' === $category || 'necessary' === $category ) {
+				return null;
+			}
+		}
+		$set = array(
+			'data-category'   => $category,
+			'data-cs-service' => $rule['service'],
+		);
+		if ( 'link' === $tag ) {
+			return array(
+				'set'    => array(
+					'data-cs-href'    => $url,
+					'data-category'   => $category,
+					'data-cs-service' => $rule['service'],
+				),
+				'remove' => array( 'href' ),
+			);
+		}
+		if ( 'script' === $tag ) {
+			$type = isset( $attrs['type'] ) && true !== $attrs['type'] ? trim( $attrs['type'], self::WS ) : '';
+			$set  = array( 'type' => 'text/plain' ) + $set;
+			if ( '' !== $type && ! in_array( strtolower( $type ), array( 'text/javascript', 'application/javascript' ), true ) ) {
+				$set['data-cs-type'] = $type;
+			}
+			return array(
+				'set'    => $set,
+				'remove' => array( 'type' ),
+			);
+		}
+		$set['data-src'] = $src;
+		return array(
+			'set'    => $set,
+			'remove' => array( 'src', 'srcset' ),
+		);
+	}
+
+	/**
+	 * Whether a browser runs a script of this type (HTML standard: JavaScript MIME types and
+	 * "module"; an empty type is JavaScript).
+	 *
+	 * @param string $type Lowercase trimmed type.
+	 * @return bool
+	 */
+	public static function runnable( $type ) {
+		return '' === $type || 'module' === $type || 1 === preg_match( '#^(?:text|application)/(?:x-)?(?:java|ecma)script$|^text/(?:javascript1\.[0-5]|jscript|livescript)$#', $type );
+	}
+
+	/**
+	 * Rewrites a page with the best parser this WordPress has.
+	 *
+	 * @param string $html The page.
+	 * @return string
+	 */
+	public function rewrite( $html ) {
+		if ( class_exists( 'WP_HTML_Tag_Processor' ) && method_exists( 'WP_HTML_Tag_Processor', 'get_modifiable_text' ) ) {
+			return $this->rewrite_with_tag_processor( $html );
+		}
+		return $this->rewrite_with_tokenizer( $html );
+	}
+
+	/**
+	 * Rewrites with WordPress' HTML API (6.5+: script text through get_modifiable_text()).
+	 *
+	 * @param string $html The page.
+	 * @return string
+	 */
+	public function rewrite_with_tag_processor( $html ) {
+		$this->engine = 'tag-processor';
+		$processor    = new WP_HTML_Tag_Processor( $html );
+		$changed      = false;
+		while ( $processor->next_tag() ) {
+			$tag = strtolower( (string) $processor->get_tag() );
+			if ( ! in_array( $tag, array( 'script', 'iframe', 'img', 'link' ), true ) ) {
+				continue;
+			}
+			$attrs = array();
+			foreach ( (array) $processor->get_attribute_names_with_prefix( '' ) as $name ) {
+				$attrs[ strtolower( $name ) ] = $processor->get_attribute( $name );
+			}
+			$text   = 'script' === $tag && ! isset( $attrs['src'] ) ? (string) $processor->get_modifiable_text() : '';
+			$change = $this->decide( $tag, $attrs, $text );
+			if ( null === $change ) {
+				continue;
+			}
+			foreach ( $change['remove'] as $name ) {
+				$processor->remove_attribute( $name );
+			}
+			foreach ( $change['set'] as $name => $value ) {
+				$processor->set_attribute( $name, $value );
+			}
+			$changed = true;
+		}
+		return $changed ? $processor->get_updated_html() : $html;
+	}
+
+	/**
+	 * Rewrites with the built-in tokenizer; every byte outside a changed tag stays.
+	 *
+	 * @param string $html The page.
+	 * @return string
+	 */
+	public function rewrite_with_tokenizer( $html ) {
+		$this->engine = 'tokenizer';
+		$len          = strlen( $html );
+		$pos          = 0;
+		$out          = '';
+		$copied       = 0;
+		while ( $pos < $len ) {
+			$lt = strpos( $html, '<', $pos );
+			if ( false === $lt || $lt + 1 >= $len ) {
+				break;
+			}
+			$next = $html[ $lt + 1 ];
+			if ( '!' === $next ) {
+				$pos = self::skip_markup_declaration( $html, $lt, $len );
+				continue;
+			}
+			if ( '?' === $next ) {
+				$gt  = strpos( $html, '>', $lt );
+				$pos = false === $gt ? $len : $gt + 1;
+				continue;
+			}
+			$closing = '/' === $next;
+			$start   = $closing ? $lt + 2 : $lt + 1;
+			if ( $start >= $len || ! ctype_alpha( $html[ $start ] ) ) {
+				if ( $closing ) {
+					// "</>" is dropped; "</ + not a letter" is a bogus comment.
+					$gt  = strpos( $html, '>', $lt );
+					$pos = false === $gt ? $len : $gt + 1;
+				} else {
+					$pos = $lt + 1;
+				}
+				continue;
+			}
+			$name_len = strcspn( $html, self::WS . '/>', $start );
+			$tag      = strtolower( substr( $html, $start, $name_len ) );
+			$wanted   = ! $closing && ( 'script' === $tag || 'iframe' === $tag || 'img' === $tag || 'link' === $tag );
+			$parsed   = self::parse_attributes( $html, $start + $name_len, $len, $wanted );
+			if ( null === $parsed ) {
+				break; // EOF inside a tag: the browser drops it.
+			}
+			$pos = $parsed['end'];
+			if ( $closing ) {
+				continue;
+			}
+			$text_end = $pos;
+			if ( 'script' === $tag ) {
+				$text_end = self::script_end( $html, $pos, $len );
+			} elseif ( isset( self::RAW_TEXT[ $tag ] ) ) {
+				$text_end = 'plaintext' === $tag ? $len : self::raw_text_end( $html, $pos, $len, $tag );
+			}
+			if ( $wanted ) {
+				$text   = 'script' === $tag ? substr( $html, $pos, $text_end - $pos ) : '';
+				$change = $this->decide( $tag, $parsed['attrs'], $text );
+				if ( null !== $change ) {
+					$out   .= substr( $html, $copied, $lt - $copied ) . self::rebuild_tag( $html, $lt, $start + $name_len, $parsed, $change );
+					$copied = $pos;
+				}
+			}
+			$pos = $text_end;
+		}
+		return 0 === $copied ? $html : $out . substr( $html, $copied );
+	}
+
+	/**
+	 * Skips `<!…`: a comment (`<!--…-->`, also closed by `--!>`, with `<!-->` and `<!--->`
+	 * empty) or a bogus comment / doctype up to `>`.
+	 *
+	 * @param string $html The page.
+	 * @param int    $lt   Offset of `<`.
+	 * @param int    $len  Length of the page.
+	 * @return int Offset after it.
+	 */
+	private static function skip_markup_declaration( $html, $lt, $len ) {
+		if ( '<!--' === substr( $html, $lt, 4 ) ) {
+			$body = $lt + 4;
+			if ( '>' === substr( $html, $body, 1 ) ) {
+				return $body + 1;
+			}
+			if ( '->' === substr( $html, $body, 2 ) ) {
+				return $body + 2;
+			}
+			$end = strpos( $html, '--', $body );
+			while ( false !== $end ) {
+				if ( '>' === substr( $html, $end + 2, 1 ) ) {
+					return $end + 3;
+				}
+				if ( '!>' === substr( $html, $end + 2, 2 ) ) {
+					return $end + 4;
+				}
+				$end = strpos( $html, '--', $end + 1 );
+			}
+			return $len;
+		}
+		$gt = strpos( $html, '>', $lt );
+		return false === $gt ? $len : $gt + 1;
+	}
+
+	/**
+	 * Reads attributes from just after the tag name to the end of the tag.
+	 *
+	 * @param string $html   The page.
+	 * @param int    $pos    Offset after the tag name.
+	 * @param int    $len    Length of the page.
+	 * @param bool   $wanted Whether the attributes are needed (else only the end is found).
+	 * @return array|null array( end => offset after `>`, attrs => name => value, spans => list of array( name, from, to ) ); null at EOF.
+	 */
+	private static function parse_attributes( $html, $pos, $len, $wanted ) {
+		if ( ! $wanted ) {
+			// Most tags: when no quote comes before the next ">", that ">" ends the tag.
+			$gt = strpos( $html, '>', $pos );
+			if ( false === $gt ) {
+				return null;
+			}
+			$segment = substr( $html, $pos, $gt - $pos );
+			if ( false === strpos( $segment, '"' ) && false === strpos( $segment, "'" ) ) {
+				return array(
+					'end'   => $gt + 1,
+					'attrs' => array(),
+					'spans' => array(),
+				);
+			}
+		}
+		$attrs = array();
+		$spans = array();
+		$re    = '/\G[\t\n\f\r \/]*(?:(>)|([^\t\n\f\r \/>][^\t\n\f\r \/>=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"|\'([^\']*)\'|([^\t\n\f\r >]*)))?)/';
+		while ( $pos < $len ) {
+			if ( ! preg_match( $re, $html, $m, PREG_OFFSET_CAPTURE, $pos ) ) {
+				return null;
+			}
+			if ( isset( $m[1] ) && -1 !== $m[1][1] && '>' === $m[1][0] ) {
+				return array(
+					'end'   => $m[1][1] + 1,
+					'attrs' => $attrs,
+					'spans' => $spans,
+				);
+			}
+			if ( ! isset( $m[2] ) || -1 === $m[2][1] ) {
+				return null; // Only whitespace or "/" up to the end of the page.
+			}
+			$end = $m[0][1] + strlen( $m[0][0] );
+			if ( $end >= $len && ! isset( $m[3] ) ) {
+				return null;
+			}
+			if ( $wanted ) {
+				$name = strtolower( $m[2][0] );
+				$raw  = true;
+				foreach ( array( 3, 4, 5 ) as $group ) {
+					if ( isset( $m[ $group ] ) && -1 !== $m[ $group ][1] ) {
+						$raw = $m[ $group ][0];
+					}
+				}
+				if ( ! array_key_exists( $name, $attrs ) ) {
+					$attrs[ $name ] = true === $raw ? true : html_entity_decode( $raw, ENT_QUOTES | ENT_HTML5, 'UTF-8' );
+				}
+				$spans[] = array( $name, $m[2][1], $end );
+			}
+			$pos = $end;
+		}
+		return null;
+	}
+
+	/**
+	 * The start tag with the change applied: removed attributes (every duplicate) are cut,
+	 * new ones go right after the tag name; all other bytes stay.
+	 *
+	 * @param string $html     The page.
+	 * @param int    $lt       Offset of `<`.
+	 * @param int    $name_end Offset after the tag name.
+	 * @param array  $parsed   From parse_attributes().
+	 * @param array  $change   From decide().
+	 * @return string
+	 */
+	private static function rebuild_tag( $html, $lt, $name_end, array $parsed, array $change ) {
+		$drop = array_flip( array_merge( $change['remove'], array_keys( $change['set'] ) ) );
+		$tag  = substr( $html, $lt, $name_end - $lt );
+		foreach ( $change['set'] as $name => $value ) {
+			$tag .= ' ' . $name . '="' . htmlspecialchars( (string) $value, ENT_QUOTES, 'UTF-8' ) . '"';
+		}
+		$at = $name_end;
+		foreach ( $parsed['spans'] as $span ) {
+			if ( isset( $drop[ $span[0] ] ) ) {
+				$tag .= substr( $html, $at, $span[1] - $at );
+				$at   = $span[2];
+			}
+		}
+		return $tag . substr( $html, $at, $parsed['end'] - $at );
+	}
+
+	/**
+	 * Where the text of a raw-text element ends: at `</name` followed by whitespace, `/` or `>`.
+	 *
+	 * @param string $html The page.
+	 * @param int    $pos  Offset after the start tag.
+	 * @param int    $len  Length of the page.
+	 * @param string $tag  Lowercase tag name.
+	 * @return int Offset of the `<` of the end tag, or the end of the page.
+	 */
+	private static function raw_text_end( $html, $pos, $len, $tag ) {
+		$needle = '</' . $tag;
+		$at     = stripos( $html, $needle, $pos );
+		while ( false !== $at ) {
+			if ( self::ends_name( $html, $at + strlen( $needle ), $len ) ) {
+				return $at;
+			}
+			$at = stripos( $html, $needle, $at + 1 );
+		}
+		return $len;
+	}
+
+	/**
+	 * Where script text ends, with the script data escaped and double-escaped states: inside
+	 * `<!--` a `<script` makes the next `</script>` not end the element.
+	 *
+	 * @param string $html The page.
+	 * @param int    $pos  Offset after the start tag.
+	 * @param int    $len  Length of the page.
+	 * @return int Offset of `</script`, or the end of the page.
+	 */
+	private static function script_end( $html, $pos, $len ) {
+		$state = 0; // 0 data, 1 escaped, 2 double escaped.
+		while ( $pos < $len ) {
+			$close = self::find_tag( $html, '</script', $pos, $len );
+			if ( 0 === $state ) {
+				$open = strpos( $html, '<!--', $pos );
+				if ( false === $open || ( false !== $close && $close < $open ) ) {
+					return false === $close ? $len : $close;
+				}
+				$state = 1;
+				$pos   = $open + 4;
+				// "<!-->" and "<!--->" go straight back to script data.
+				if ( '>' === substr( $html, $pos, 1 ) ) {
+					$state = 0;
+				} elseif ( '->' === substr( $html, $pos, 2 ) ) {
+					$state = 0;
+				}
+				continue;
+			}
+			$dashes = strpos( $html, '-->', $pos );
+			if ( 1 === $state ) {
+				$nested = self::find_tag( $html, '<script', $pos, $len );
+				$first  = min( false === $dashes ? $len : $dashes, false === $close ? $len : $close, false === $nested ? $len : $nested );
+				if ( $first >= $len ) {
+					return $len;
+				}
+				if ( $first === $close ) {
+					return $close;
+				}
+				if ( $first === $dashes ) {
+					$state = 0;
+					$pos   = $dashes + 3;
+				} else {
+					$state = 2;
+					$pos   = $nested + 7;
+				}
+				continue;
+			}
+			$first = min( false === $dashes ? $len : $dashes, false === $close ? $len : $close );
+			if ( $first >= $len ) {
+				return $len;
+			}
+			if ( $first === $dashes ) {
+				$state = 0;
+				$pos   = $dashes + 3;
+			} else {
+				$state = 1; // "</script>" inside double-escaped text leaves it, but ends nothing.
+				$pos   = $close + 8;
+			}
+		}
+		return $len;
+	}
+
+	/**
+	 * Next case-insensitive `$needle` followed by whitespace, `/` or `>`.
+	 *
+	 * @param string $html   The page.
+	 * @param string $needle The tag opening, `</script` or `<script`.
+	 * @param int    $pos    Offset to search from.
+	 * @param int    $len    Length of the page.
+	 * @return int|false
+	 */
+	private static function find_tag( $html, $needle, $pos, $len ) {
+		$at = stripos( $html, $needle, $pos );
+		while ( false !== $at && ! self::ends_name( $html, $at + strlen( $needle ), $len ) ) {
+			$at = stripos( $html, $needle, $at + 1 );
+		}
+		return $at;
+	}
+
+	/**
+	 * Whether a tag name ends at this offset.
+	 *
+	 * @param string $html The page.
+	 * @param int    $at   Offset after the name.
+	 * @param int    $len  Length of the page.
+	 * @return bool
+	 */
+	private static function ends_name( $html, $at, $len ) {
+		return $at < $len && false !== strpos( self::WS . '/>', $html[ $at ] );
+	}
+}
