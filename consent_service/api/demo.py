@@ -17,8 +17,11 @@ PAGE = """<!doctype html>
 <title>{{ site.name }} – demo</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
 iframe{border:0;width:100%;aspect-ratio:16/9}</style>
-<!-- As a theme adds it: held back until analytics consent. -->
-<script async src="https://www.googletagmanager.com/gtag/js?id=G-DEMO"></script>
+<!-- A tracker tag written into the HTML carries type="text/plain" and its category: a
+     plain <script src> is fetched by the browser's preload scanner before any script runs.
+     The banner turns these into real scripts once the visitor consents to the category. -->
+<script type="text/plain" data-category="analytics" async
+        src="https://www.googletagmanager.com/gtag/js?id=G-DEMO"></script>
 <script type="text/plain" data-category="analytics">
   document.getElementById('analytics-state').textContent = 'analytics script ran';
 </script>
@@ -28,7 +31,10 @@ iframe{border:0;width:100%;aspect-ratio:16/9}</style>
 <p>This page loads the consent banner with one script tag. Analytics and marketing wait
 for a choice.</p>
 <p id="analytics-state">analytics script has not run</p>
-<iframe src="https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ" title="Demo video"></iframe>
+<!-- Embeds: data-src, not src, so nothing loads before marketing consent (the banner
+     shows a placeholder meanwhile). -->
+<iframe data-category="marketing" data-src="https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ"
+        title="Demo video"></iframe>
 <p><a href="#" data-consent-open>Cookie settings</a> ·
    <a href="{{ base }}/demo/privacy">Privacy notice</a></p>
 </body>
