@@ -34,11 +34,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
 }
 
 
-def default_instance_path() -> Path:
+def default_instance_path(repo: Path | None = None) -> Path:
     """`<repo>/instance` in a checkout; an installed package keeps its data per user, in
     $XDG_DATA_HOME/consent-service (~/.local/share/consent-service), not in the directory
     it happens to be started from nor inside the venv (which a reinstall deletes)."""
-    repo = Path(__file__).resolve().parent.parent
+    repo = repo or Path(__file__).resolve().parent.parent
     if (repo / "pyproject.toml").is_file() and (repo / "consent_service").is_dir():
         return repo / "instance"
     data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
@@ -75,8 +75,8 @@ def load_config(overrides: dict | None = None) -> dict:
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         secret = _dev_secret(instance)
-    elif env == "production" and len(secret) < 32:
-        raise ConfigError("CONSENT_SECRET_KEY must be at least 32 characters in production")
+    elif env == "production":
+        check_secret(secret)
     db_url = os.environ.get("CONSENT_DATABASE_URL") or f"sqlite:///{instance / 'consent.db'}"
     redis_url = os.environ.get("CONSENT_REDIS_URL") or None
     production = env == "production"
@@ -119,4 +119,68 @@ def load_config(overrides: dict | None = None) -> dict:
     if env == "testing":
         cfg["WTF_CSRF_ENABLED"] = True
     cfg.update(overrides)
+    if production:
+        check_public_url(cfg["PUBLIC_URL"])
     return cfg
+
+
+# Words of the placeholders that tutorials, .env.example files and compose files ship with.
+_PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret-key", "secret_key", "secretkey",
+                 "your-secret", "your_secret", "placeholder", "example", "replace-me",
+                 "replace_me", "please-set", "insecure", "not-secret", "notsecret", "default",
+                 "password", "dev-secret", "schemathesis")
+
+
+def check_secret(secret: str) -> None:
+    """Refuse a production secret that a person typed rather than a generator made: it
+    signs sessions, CSRF tokens and receipt tokens, so guessing it is logging in."""
+    hint = ("generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'")
+    if len(secret) < 32:
+        raise ConfigError(f"CONSENT_SECRET_KEY must be at least 32 characters in production; "
+                          f"{hint}")
+    lowered = secret.lower()
+    word = next((w for w in _PLACEHOLDERS if w in lowered), None)
+    if word:
+        raise ConfigError(f"CONSENT_SECRET_KEY looks like a placeholder ({word!r}); {hint}")
+    if len(set(secret)) < 8 or _periodic(secret) or _entropy_bits(secret) < 80:
+        raise ConfigError(f"CONSENT_SECRET_KEY has too little entropy (few distinct or "
+                          f"repeating characters); {hint}")
+
+
+def _periodic(text: str) -> bool:
+    """True when the text is one block repeated (the last copy may be cut short)."""
+    n = len(text)
+    return any(text == (text[:p] * (n // p + 1))[:n] for p in range(1, n // 2 + 1))
+
+
+def _entropy_bits(text: str) -> float:
+    """Length times the empirical per-character entropy: a rough upper bound on what a
+    guesser faces (secrets.token_hex(16) scores about 110, token_urlsafe(32) about 190)."""
+    from collections import Counter
+    from math import log2
+
+    n = len(text)
+    return -n * sum(c / n * log2(c / n) for c in Counter(text).values())
+
+
+def check_public_url(url: str | None) -> None:
+    """Production takes its external address from CONSENT_PUBLIC_URL only: a Host or
+    X-Forwarded-Host header must never decide where visitors' consents are sent (the
+    loader is cached publicly, so one poisoned response would reach every visitor)."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        raise ConfigError(
+            "CONSENT_PUBLIC_URL is required when CONSENT_ENV=production (the external "
+            "https:// address of this service, e.g. https://consent.example.fi); the "
+            "service does not take its address from Host or X-Forwarded-Host headers")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError as exc:
+        raise ConfigError(f"CONSENT_PUBLIC_URL is not a URL: {exc}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query \
+            or parts.fragment or "@" in parts.netloc:
+        raise ConfigError("CONSENT_PUBLIC_URL must be scheme://host[:port][/path] (https, "
+                          f"no credentials, query or fragment), not {url!r}")
