@@ -23,6 +23,41 @@ _TOOL_RE = re.compile(lx.CONSENT_TOOL)
 _HARMLESS_RE = re.compile(lx.HARMLESS)
 _SHIELD_RE = re.compile(lx.PRIVACY_SHIELD)
 _SHIELD_OFF_RE = re.compile(lx.SHIELD_DISCLAIMED)
+_IMPLIED_RE = re.compile(lx.IMPLIED_CONSENT)
+_MECHANISM_RE = re.compile(lx.CONSENT_MECHANISM)
+_BROWSER_WORD_RE = re.compile(lx.BROWSER_WORD)
+_REFUSAL_RE = re.compile(lx.REFUSAL)
+_AGENCY_RE = re.compile(lx.AGENCY)
+
+
+def _implies_category(service) -> bool:
+    """An embed or widget (a video, a map, a chat) is named for what it shows; a tracker is
+    named for what it does, so only a tracker's category counts as declared."""
+    return service.id not in lx.EMBED_SERVICES
+
+
+def browser_settings_sentence(an: detect.Analysis, text_lower: str):
+    """The sentence that makes consent rest on the browser: consent assumed from using the
+    site or from the browser accepting cookies; or, when the notice describes no consent
+    mechanism of its own (banner, cookie settings, a stored choice), the browser offered as
+    the way to refuse or remove cookies."""
+    for sent in an.sentences:
+        if _IMPLIED_RE.search(sent.lower):
+            return sent
+    if _MECHANISM_RE.search(text_lower) or not _COOKIE_RE.search(text_lower):
+        return None
+    for sent in an.sentences:
+        b = _BROWSER_WORD_RE.search(sent.lower)
+        if b is None:
+            continue
+        r = _REFUSAL_RE.search(sent.lower)
+        if r is None or not _AGENCY_RE.search(sent.lower):
+            continue
+        about_cookies = _COOKIE_RE.search(sent.lower) or _COOKIE_RE.search(sent.section) or \
+            re.search(r"tracking|seuran|spårning", sent.lower)
+        if about_cookies:
+            return sent
+    return None
 
 
 def _finding(code: str, lang: str, evidence: str | None, **kw) -> dict:
@@ -78,7 +113,10 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
         service = catalog.get(hit.id)
         services.append({"id": service.id, "name": service.name, "category": service.category,
                          "evidence": hit.evidence})
-        found[service.category].append(hit.evidence)
+        if _implies_category(service):
+            found[service.category].append(hit.evidence)
+        else:
+            found["necessary"].append(hit.evidence)
 
     # residue: tracker code, URLs and cookie names; in prose they declare the service
     findings: list[dict] = []
@@ -95,7 +133,7 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
             ev = an.quote(sent, start, end)
             services.append({"id": sid, "name": service.name, "category": service.category,
                              "evidence": ev})
-            found[service.category].append(ev)
+            found[service.category if _implies_category(service) else "necessary"].append(ev)
             declared.add(sid)
         else:
             reported.add(sid)
@@ -120,9 +158,7 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
     result["transfers_outside_eea"] = transfers
     result["transfers_evidence"] = transfer_ev
 
-    sent, _ = _first(an, _CONTINUED_RE)
-    if sent is None and not _TOOL_RE.search(text_lower):
-        sent, _ = _first(an, _BROWSER_RE, need_cookie=True)
+    sent = browser_settings_sentence(an, text_lower)
     if sent is not None:
         findings.append(_finding("browser-settings-consent", lang, an.quote(sent)))
     for sent in an.sentences:
@@ -150,7 +186,9 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
                                  date=notice_date.isoformat()))
     result["findings"] = findings
 
-    used = [c for c in CATEGORIES if categories[c]["used"]]
     service_objs = [catalog.get(s["id"]) for s in services]
+    # the banner offers every category a named service needs, embeds included
+    used = [c for c in CATEGORIES if categories[c]["used"]
+            or any(o.category == c for o in service_objs)]
     result["banner"] = build_banner_texts(used, service_objs, ctrl.name, None)
     return result

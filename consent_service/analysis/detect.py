@@ -22,6 +22,21 @@ _CATEGORY_RX = {
 _ADS_RE = re.compile(lx.compile_terms(
     lx.CATEGORY_TERMS["marketing"]["strong"] + lx.CATEGORY_TERMS["marketing"]["weak"]).pattern)
 _PRIORITY_RE = re.compile(r"välttämät|necessary|nödvändig|essential|tekni|strictly")
+_DEFINITION_RE = re.compile(lx.DEFINITION_HEADING)
+_HYPO_RE = re.compile(lx.HYPOTHETICAL)
+_VOLITION_RE = re.compile(lx.VOLITION)
+_MEASURES_MKT_RE = re.compile(lx.MEASURES_MARKETING)
+_PREF_VERB_RE = re.compile(lx.PREF_VERB)
+_PREF_NOUN_RE = re.compile(lx.PREF_NOUN)
+_BROWSER_RE = re.compile(lx.BROWSER_WORD)
+_CONSENT_CHOICE_RE = re.compile(lx.CONSENT_CHOICE)
+_ONSITE_RE = re.compile(lx.ONSITE_TECH)
+_VISIT_RE = re.compile(lx.PLATFORM_VISIT)
+_ADS_ON_RE = re.compile(lx.ADS_ON_PLATFORM)
+_MEASURES_ADS_RE = re.compile(lx.MEASURES_ADS)
+_PROFILE_URL_RE = re.compile(lx.SOCIAL_PROFILE_URL, re.I)
+_GOOGLE_SPLIT = [(re.compile(p, re.I), sid) for p, sid in lx.GOOGLE_SPLIT]
+_LIST_ITEM_RE = re.compile(r"^\W{0,3}(?:[-*•▪◦●■]|\d+[.)])\s")
 MAX_QUOTE = 300
 
 
@@ -33,6 +48,8 @@ class Sentence:
     lower: str
     heading: bool
     label: bool = False  # a short cell or line without a full stop (table header, title)
+    definition: bool = False  # under a heading that asks what cookies are
+    section: str = ""  # the lower-case heading of the section the sentence is in
     _lemmas: str | None = None
     lang: str = "en"
 
@@ -77,12 +94,20 @@ def build(doc: Document, lang: str) -> Analysis:
     for seg in doc.segments:
         lines[seg.line] = lines.get(seg.line, 0) + 1
     seg_starts = [s.start for s in doc.segments]
+    section, definition = "", False
     for start, end in doc.sentences:
         text = doc.text[start:end]
         seg = doc.segments[max(0, bisect.bisect_right(seg_starts, start) - 1)]
         heading = (seg.is_heading and lines[seg.line] == 1) or text.endswith("?")
         label = seg.start == start and seg.end == end and seg.is_heading
-        an.sentences.append(Sentence(start, end, text, text.lower(), heading, label, lang=lang))
+        lower = text.lower()
+        # a section runs to the next heading that is not an item of a list
+        if heading and not _LIST_ITEM_RE.match(text) and len(text.split()) <= 12:
+            section = lower.strip("#*: ")
+            definition = bool(_DEFINITION_RE.search(section))
+        an.sentences.append(Sentence(start, end, text, lower, heading, label,
+                                     definition=definition and not heading, section=section,
+                                     lang=lang))
         an.starts.append(start)
     return an
 
@@ -92,7 +117,9 @@ def negated(an: Analysis, sent: Sentence, s: str, m: re.Match) -> bool:
     "... emme käytä" / "används inte" right after it."""
     before = s[max(0, m.start() - 70) : m.start()]
     negs = list(_NEG_RE.finditer(before))
-    if negs and not _CONTRAST_RE.search(before[negs[-1].end() :]):
+    scope = before[negs[-1].end() :] if negs else ""
+    # "jos et halua ..." / "om du inte vill ...": the visitor's wish is negated, not the use
+    if negs and not _CONTRAST_RE.search(scope) and not _VOLITION_RE.search(scope):
         return True
     if s is sent.lower and not sent.text.endswith((".", "!", "?")):
         # a table cell ("Markkinointievästeet | Ei käytössä"): read on into the next cell
@@ -109,19 +136,45 @@ def _measures_ads(s: str, pos: int) -> bool:
     return bool(ad) and not re.search(r",| and | ja | och | sekä | samt ", window[: ad.start()])
 
 
+def _preference(s: str):
+    """A remembering verb and a visitor's own choice within a few words of each other, in
+    either order ("muistaa kielivalintasi", "sparar valt språk", "remember your language");
+    the consent choice itself is not a preference."""
+    for noun in _PREF_NOUN_RE.finditer(s):
+        window = s[max(0, noun.start() - 60) : noun.end() + 60]
+        if not _PREF_VERB_RE.search(window) or _CONSENT_CHOICE_RE.search(window) or \
+                _BROWSER_RE.search(window):
+            continue
+        return noun
+    return None
+
+
 def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     found: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
     negs: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
     for sent in an.sentences:
         if sent.heading:
             continue
+        # what cookies can do in general, or might do one day, is not what this site does
+        general = sent.definition or bool(_HYPO_RE.search(sent.lower))
         for cat, (strong, weak) in _CATEGORY_RX.items():
+            if general and cat != "necessary":
+                continue
             for s in (sent.lower, sent.lemmas):
                 m = strong.search(s) if strong else None
+                if cat == "preferences" and m is not None and _CONSENT_CHOICE_RE.search(
+                        s[max(0, m.start() - 40) : m.end() + 40]):
+                    m = None
+                if m is None and cat == "preferences":
+                    m = _preference(s)
                 if m is None and weak is not None and _WEB_RE.search(sent.lower):
-                    # "measure our ads" is marketing, not site analytics
-                    m = next((w for w in weak.finditer(s) if cat != "analytics"
-                              or not _measures_ads(s, w.end())), None)
+                    # "measure our ads" is marketing, not site analytics; "improve our
+                    # marketing" with analytics is analytics, not marketing tracking
+                    m = next((w for w in weak.finditer(s)
+                              if not (cat == "analytics" and _measures_ads(s, w.end()))
+                              and not (cat == "marketing"
+                                       and _MEASURES_MKT_RE.search(s[max(0, w.start() - 40)
+                                                                      : w.start()]))), None)
                 if m is None:
                     continue
                 start = sent.start + m.start() if s is sent.lower else None
@@ -192,8 +245,28 @@ def _suffix_ok(text: str, end: int, alias: str) -> bool:
     rest = re.match(r"[^\W\d_]*", text[end : end + 12]).group(0)
     if not rest:
         return True
+    if rest[0].isupper() and text[end - 1].islower():
+        return True  # cells run together by the page layout: "Google AnalyticsRetention"
     # Finnish/Swedish case endings after a brand name: Leadfeederin, Hubspotissa, Googles
     return len(alias) >= 5 and len(rest) <= 4 and rest.islower()
+
+
+def _platform_only(an: Analysis, sent: Sentence, alias: str) -> str | None:
+    """For a bare platform brand ("Facebook", "Instagramissa"): None when the sentence is
+    about code on the site (a feed, a plugin, cookies), "drop" when it is about visiting the
+    platform (a profile link, "follow us", sharing) or about advertising ON it, "pixel" when
+    that advertising is measured or retargeted from the site."""
+    s = sent.lower
+    if _ADS_ON_RE.search(s) and not _COOKIE_RE.search(s):
+        return "pixel" if _MEASURES_ADS_RE.search(s) else "drop"
+    if _ONSITE_RE.search(s) and not (_VISIT_RE.search(s) and not _COOKIE_RE.search(s)):
+        return None
+    if _COOKIE_RE.search(sent.section) and not _VISIT_RE.search(s):
+        return None  # a row of the cookie section's list or table
+    return "drop"
+
+
+_META_BRANDS = ("facebook", "instagram", "meta")
 
 
 def find_services(an: Analysis, catalog: Catalog) -> list[ServiceHit]:
@@ -201,22 +274,35 @@ def find_services(an: Analysis, catalog: Catalog) -> list[ServiceHit]:
     text = an.doc.text
     hits: dict[str, ServiceHit] = {}
     negated_ids: set[str] = set()
-    for m in pattern.finditer(text):
-        surface = m.group(1)
+    found = [(m.start(1), m.end(1), m.group(1), None) for m in pattern.finditer(text)]
+    for rx, sid in _GOOGLE_SPLIT:
+        found += [(m.start(), m.end(), m.group(0), sid) for m in rx.finditer(text)
+                  if an.sentence_at(m.start()) is an.sentence_at(m.end() - 1)]
+    for start, end, surface, fixed in sorted(found, key=lambda t: (t[0], -t[1])):
         alias = surface.lower()
-        if len(surface) <= 4 and surface not in exact_case:
-            continue
-        if not _suffix_ok(text, m.end(), surface):
-            continue
-        sent = an.sentence_at(m.start())
-        span = _Span(m.start() - sent.start, m.end() - sent.start)
-        for sid in sorted(by_alias[alias]):
+        if fixed is None:
+            if len(surface) <= 4 and surface not in exact_case:
+                continue
+            if not _suffix_ok(text, end, surface) or text[end : end + 1] == "(":
+                continue  # gtag( is code residue, reported as a marker
+        sent = an.sentence_at(start)
+        ids = [fixed] if fixed else sorted(by_alias[alias])
+        stem = re.sub(r"(?:in|issa|ista|iin|ssa|sta|lla|n|s)$", "", alias)
+        if fixed is None and (alias in lx.PLATFORM_BRANDS or stem in lx.PLATFORM_BRANDS):
+            verdict = _platform_only(an, sent, alias)
+            if verdict == "drop":
+                continue
+            if verdict == "pixel":
+                if not alias.startswith(_META_BRANDS) or catalog.get("facebook-pixel") is None:
+                    continue
+                ids = ["facebook-pixel"]
+        span = _Span(start - sent.start, end - sent.start)
+        for sid in ids:
             if negated(an, sent, sent.lower, span):
                 negated_ids.add(sid)
                 continue
             if sid not in hits:
-                hits[sid] = ServiceHit(sid, surface, m.start(), m.end(),
-                                       an.quote(sent, m.start(), m.end()))
+                hits[sid] = ServiceHit(sid, surface, start, end, an.quote(sent, start, end))
     # a bare brand ("Facebook") names the more specific service found ("Facebook-pikseli")
     for sid, hit in list(hits.items()):
         if " " in hit.alias or "-" in hit.alias:
@@ -239,6 +325,8 @@ def find_markers(an: Analysis, catalog: Catalog) -> list[tuple[str, int, int]]:
     for m in _URL_RE.finditer(text):
         if "@" in text[max(0, m.start() - 1) : m.start()]:
             continue
+        if _PROFILE_URL_RE.search(m.group(0)):
+            continue  # a link to a profile on a platform is not the platform's code
         service = catalog.match_url(m.group(0))
         if service is not None and service.category != "necessary":
             out.append((service.id, m.start(), m.end()))

@@ -188,3 +188,140 @@ def compile_terms(patterns: list[str]) -> re.Pattern | None:
 
 def rx(pattern: str, flags: int = 0) -> re.Pattern:
     return re.compile(pattern, flags)
+
+
+# --- structure, scope and context (the rules of the sections below) -----------------------
+
+# A heading that asks what cookies are opens a definition: what cookies *can* do there is
+# not what this site does ("Mitä evästeet ovat?", "Vad är en kaka?", "What are cookies?").
+DEFINITION_HEADING = (
+    r"^\W*(?:\d+\.?\s*)?(?:mitä (?:ovat )?evästeet(?: ovat)?|mikä (?:on )?eväste(?: on)?"
+    r"|mitä eväste tarkoittaa|vad är (?:en |ett )?(?:kaka|kakor|cookie|cookies|webbkakor?)"
+    r"|vad är cookies|what (?:are|is) (?:a )?cookies?|what is a cookie)\W*$"
+)
+# a hypothetical or future use is not a declared one
+HYPOTHETICAL = (
+    r"\b(?:jos|mikäli) (?:\w+ ){0,3}(?:otamme|alamme|lisäämme) (?:\w+ ){0,3}käyttöön|"
+    r"\btulevaisuudessa\b|\bom vi (?:i framtiden )?(?:inför|börjar|lägger till)|\bi framtiden\b|"
+    r"\bif we (?:ever )?(?:introduce|start|add|decide|begin)|\bin the future\b"
+)
+# "if you do not want ..." negates the visitor's wish, not the site's use
+VOLITION = r"\b(?:halua\w*|tahdo\w*|vill|önskar|want|wish)\b"
+# what marketing is the object of: measuring it is analytics, not marketing tracking
+MEASURES_MARKETING = (
+    r"(?:improve|develop|effectiveness of|measure|evaluate|success of|how often|tehokkuu\w*|"
+    r"onnistumis\w*|mitata|mittaa\w*|kuinka usein|förbättra|utveckla|effekt\w*|utvärdera|"
+    r"hur ofta)\W+(?:\w+\W+){0,4}$"
+)
+
+# --- preferences: a remembering verb and a visitor's own choice -------------------------
+PREF_VERB = (
+    r"muist\w*|tallen\w*|säilyt\w*|spara\w*|spar\b|lagra\w*|minn\w*|komma ihåg|kommer ihåg|"
+    r"föredr\w*|remember\w*|stor(?:e|es|ed|ing)\b|sav(?:e|es|ed|ing)\b|keep\w*|prefer\w*"
+)
+PREF_NOUN = (
+    r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|"
+    r"suodat\w*|hakuhistori\w*|asetu(?:s|kse|ksi|ksia)\w*|valin(?:ta|nan|nat|toj)\w*|"
+    r"mieltymy\w*|språk\w*|valuta\w*|inställning\w*|\bval\b|\bvalda\b|preferens\w*|layout\w*|"
+    r"filter\w*|sökhistorik\w*|language\w*|currency|region\b|preferences|settings|choices|"
+    r"font size|search history"
+)
+# storing the consent choice itself is necessary, not a preference
+CONSENT_CHOICE = (
+    r"evästeasetu|evästevalin|eväste\w* koske\w* (?:asetu|valin)|suostum|bann|cookie ?(?:consent|"
+    r"preferences|settings|choices)|cookieinställning|kakinställning|samtyck|consent|"
+    r"(?:kak|cookie)\w* (?:val|inställning)"
+)
+
+# --- the browser-settings finding ------------------------------------------------------------
+BROWSER_WORD = r"selai|webbläsar|browser"
+# the visitor is told they can do it (not "session cookies are deleted when ...")
+AGENCY = (
+    r"\bvoi\w*|\bpysty\w*|löydä\w*|ohje\w*|\bmiten\b|\bkan\b|\bkunna\b|sätt\w*|anvisning\w*|"
+    r"instruktion\w*|\bhur\b|\bcan\b|\bmay\b|\bable\b|instruct\w*|how to|ways? to"
+)
+REFUSAL = (
+    r"est\w*|kiel\w*|poist\w*|kytke\w* pois|pois päältä|hylkä\w*|rajoit\w*|muutta\w* (?:\w+ ){0,3}"
+    r"asetu|lisäos\w*|liitännäi\w*|blocker\w*|block\w*|stäng\w* av|stänga av|avaktiver\w*|"
+    r"inaktiver\w*|radera\w*|ta bort|vägra\w*|neka\w*|spärra\w*|ändra\w* (?:\w+ ){0,3}inställning"
+    r"|tillägg\w*|plugin\w*|disabl\w*|refus\w*|reject\w*|delet\w*|remov\w*|stop accepting|turn\w* "
+    r"off|opt[ -]out|add-on|chang\w* (?:\w+ ){0,3}(?:settings|options)|instruct your browser"
+)
+# consent assumed from the browser's settings or from using the site
+IMPLIED_CONSENT = (
+    CONTINUED_USE
+    + r"|(?:sivusto|sivu|palvelu)\w* käyttämällä (?:\w+ ){0,3}hyväksy"
+    r"|genom att (?:besöka|använda|surfa)\w* (?:\w+ ){0,8}(?:godkänner|accepterar|samtycker)"
+    r"|(?:samtycke|godkänner|accepterar)\w* (?:\w+ ){0,12}om (?:din )?webbläsar\w* (?:\w+ ){0,5}"
+    r"(?:inställd|tillåter)|by (?:using|visiting|browsing) (?:\w+ ){0,4}you (?:agree|accept|"
+    r"consent)"
+    # consent read from the browser accepting cookies, in either order
+    r"|(?:webbläsar|browser|selai)\w*[^.]{0,80}(?:inställd|set to|asetettu|sallii|tillåt)[^.]{0,80}"
+    r"(?:godkänner du|samtycke|hyväksyt\b|you (?:consent|agree|accept)|suostumuksesi)"
+    r"|(?:godkänner du|du godkänner|samtycke|hyväksyt\b|you (?:consent|agree|accept)|"
+    r"suostumuksesi)[^.]{0,120}(?:webbläsar|browser|selai)\w*[^.]{0,60}(?:inställd|set to|"
+    r"asetettu|sallii|tillåt)"
+)
+# a consent mechanism of the site's own (banner, cookie settings, a stored choice)
+CONSENT_MECHANISM = (
+    CONSENT_TOOL
+    + r"|suostumusbann|evästeasetu|valin\w* tallenn|tallenn\w* (?:\w+ ){0,3}valin|olet hyväksynyt"
+    r"|hyväksyit|antamasi suostumu|suostumuksesi|peru\w* suostumu|kakinställning|"
+    r"cookieinställning|ändra (?:ditt )?samtycke|återkalla (?:ditt )?samtycke|acceptera alla|"
+    r"cookie (?:preferences|consent)|manage (?:your )?(?:cookie|consent)|withdraw (?:your )?"
+    r"consent|only if consent|with your consent|consent is given|reject all"
+)
+
+# --- services ----------------------------------------------------------------------------
+# brands whose bare name is a platform, not code on the site; they count only with words
+# for what the site embeds or runs (a feed, a plugin, a pixel, cookies)
+PLATFORM_BRANDS = frozenset(
+    """facebook facebookin instagram instagramin twitter twitterin linkedin linkedinin tiktok
+    pinterest snapchat youtube x-palvelu""".split()
+)
+ONSITE_TECH = (
+    COOKIE_WORDS + r"|embed|upot|plugin|liitännäi|lisäosa|widget|feed|syöte|flöde|inbädd|"
+    r"insticks|sdk|script|skript|\btag\b|tagi|seurant|tracking|spårning|remarketing|uudelleen"
+    r"markkin|retarget|konversi|conversion|video|like-|tykkä|gilla|social media|sosiaalisen "
+    r"median (?:lii|pain|upot)"
+)
+# sharing, following, a profile, messages: the visitor goes to the platform
+PLATFORM_VISIT = (
+    r"\bjaa\w*|jakaa|jakamis|\bseuraa\b|seuraa meitä|\bdela\w*|följ\w* oss|\bshare\w*|\bfollow\w*|"
+    r"profiil|profil|sivu(?:mme|ltamme|llamme)|viesti|meddelande|message|\blähde|kanava|kanal|"
+    r"channel|tulit|kom du|came from"
+)
+# advertising ON a platform: our ads there, not their code here
+ADS_ON_PLATFORM = (
+    r"mainost\w*|markkinoi\w*|mainok\w*|kampanj\w*|annonser\w*|marknadsför\w*|reklam\w*|"
+    r"advertis\w*|\bads?\b|campaign\w*"
+)
+MEASURES_ADS = r"remarketing|uudelleenmarkkin|retarget|pikseli|pixel|konversi|conversion|mita|mäta|measur|kohdenn|målgrupp|audience"  # noqa: E501
+SOCIAL_PROFILE_URL = (
+    r"(?:facebook|instagram|twitter|x|linkedin|tiktok|pinterest|youtube)\.com/"
+    r"(?!tr\b|tr\?|plugins|sharer|share|embed|watch|iframe|v/|events|sdk)"
+)
+# "Google" and a product word a few words apart: "Googlen (Analytics, Ads)" in a list
+GOOGLE_SPLIT = [
+    (r"\bgoogle\w*\b(?:\W+[\w.-]+){0,6}?\W+(?:analytics\b|analytiikk)", "google-analytics"),
+]
+EMBED_SERVICES = frozenset(
+    """youtube vimeo google-maps instagram facebook-social twitter-x pinterest intercom zendesk
+    giosg trustpilot""".split()
+)
+
+# --- controller ---------------------------------------------------------------------------
+# the organisation that runs the site, stated as operator or owner
+OPERATOR_BEFORE = (
+    r"(?:owned|maintained|operated|run|published|provided|administered)(?: and (?:owned|"
+    r"maintained|operated|run|published))? by|drivs av|ägs av|tillhandahålls av|förvaltas av|"
+    r"ylläpitäjä(?:nä)? (?:on|toimii)|omistaja(?:na)? (?:on|toimii)"
+)
+OPERATOR_AFTER = r":n (?:omistuksessa|ylläpitämä|ylläpitämänä)|:n omistama"
+# lower-case words that are part of an organisation's name
+ORG_NOUNS = frozenset(
+    """stad kommun region förening stiftelse kaupunki kunta yhdistys säätiö opiskelijakunta
+    ylioppilaskunta seurakunta kuntayhtymä hyvinvointialue ry oy ab oyj ltd kb hb""".split()
+)
+NAME_LABEL = r"(?:yhdistyksen |yrityksen |organisaation )?nimi|namn|name|toiminimi|firma"
+WE_MARKER = r"^\s*[(,]\s*(?:jäljempänä |hereinafter |nedan )?[\"“”'‘’]?(?:we|us|me|vi|meidän|oss)\b"
