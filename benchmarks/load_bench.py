@@ -1,8 +1,10 @@
 """Throughput and latency of the public endpoints under gunicorn, driven by wrk.
 
 Starts gunicorn on 127.0.0.1 (gunicorn.conf.py defaults), once on SQLite and once on
-PostgreSQL, and measures for each: GET /livez (the ceiling: no database), GET config,
-GET loader.js and POST consents, each for a fixed time at a fixed concurrency.
+PostgreSQL, and measures for each: GET /livez (the ceiling: no database), GET /healthz
+(database probe), GET config, GET loader.js and POST consents, each for a fixed time at a
+fixed concurrency. On PostgreSQL it also counts the database sessions each endpoint's
+measured runs opened (pg_stat_database.sessions): a pooled endpoint opens next to none.
 
 The four endpoints are measured in turn, in several rounds, and the table gives the
 median of the rounds; "% of ceiling" is the median of each round's ratio to that round's
@@ -12,6 +14,7 @@ A first round of every endpoint warms up and is not counted.
 
     .venv/bin/python benchmarks/load_bench.py [--seconds 5] [--rounds 3] [--connections 64]
         [--pg postgresql://postgres@127.0.0.1:5432/bench_load] [--only sqlite|postgresql]
+        [--endpoints livez,healthz,config,loader,post]
 
 Needs wrk (apt-get install wrk). Every request goes to 127.0.0.1; the run is bounded.
 """
@@ -106,6 +109,7 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> 
 def prepare(db_url: str, instance: Path) -> tuple[dict, dict]:
     env = {**os.environ, "CONSENT_DATABASE_URL": db_url, "CONSENT_INSTANCE_PATH": str(instance),
            "CONSENT_ENV": "production", "CONSENT_SECRET_KEY": "bench-" + "k" * 40,
+           "CONSENT_PUBLIC_URL": "http://127.0.0.1",
            "CONSENT_RATELIMIT_CONSENTS": "100000000/minute",
            "CONSENT_RATELIMIT_SITE": "100000000/minute", "GUNICORN_ACCESSLOG": "/dev/null"}
     if db_url.startswith("postgresql"):
@@ -181,8 +185,31 @@ def wait_until_idle(pid: int, timeout: float = 60.0) -> None:
         before = now
 
 
+class Sessions:
+    """PostgreSQL sessions opened so far in the benchmark's database (None on SQLite)."""
+
+    def __init__(self, db_url: str):
+        self.conn = None
+        if db_url.startswith("postgresql"):
+            import sqlalchemy as sa
+
+            self.conn = sa.create_engine(db_url, poolclass=sa.pool.NullPool).connect()
+
+    def count(self) -> int | None:
+        if self.conn is None:
+            return None
+        import sqlalchemy as sa
+
+        time.sleep(0.6)  # backends report their counters about every half second
+        self.conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+        value = self.conn.execute(sa.text(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()")).scalar()
+        self.conn.rollback()
+        return int(value)
+
+
 def run_leg(name: str, db_url: str, seconds: int, rounds: int, connections: int,
-            ua_pool: int) -> list[dict]:
+            ua_pool: int, only: set[str] | None = None) -> list[dict]:
     instance = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     env, site = prepare(db_url, instance)
     key = site["site_key"]
@@ -198,11 +225,17 @@ def run_leg(name: str, db_url: str, seconds: int, rounds: int, connections: int,
         script = instance / "post.lua"
         script.write_text(POST_LUA % (body, ua_pool))
         endpoints = [
-            ("GET /livez (ceiling)", f"{base}/livez", None),
-            ("GET config", f"{base}/api/v1/sites/{key}/config", None),
-            ("GET loader.js", f"{base}/loader/{key}.js", None),
-            ("POST consents", f"{base}/api/v1/sites/{key}/consents", str(script)),
+            ("GET /livez (ceiling)", f"{base}/livez", None, "livez"),
+            ("GET /healthz", f"{base}/healthz", None, "healthz"),
+            ("GET config", f"{base}/api/v1/sites/{key}/config", None, "config"),
+            ("GET loader.js", f"{base}/loader/{key}.js", None, "loader"),
+            ("POST consents", f"{base}/api/v1/sites/{key}/consents", str(script), "post"),
         ]
+        # the ceiling is always measured: every ratio is against it
+        endpoints = [(label, url, lua) for label, url, lua, short in endpoints
+                     if not only or short in only or short == "livez"]
+        sessions = Sessions(db_url)
+        opened: dict[str, int] = {}
         runs: dict[str, list[dict]] = {label: [] for label, _, _ in endpoints}
         # Round 0 is not counted: the first POST round on a new database and new workers
         # was the slowest in every run (p99 1-3 s against ~0.3 s in later rounds).
@@ -213,7 +246,12 @@ def run_leg(name: str, db_url: str, seconds: int, rounds: int, connections: int,
         for n in range(1, rounds + 1):
             for label, url, lua in endpoints:
                 wrk(url, 2, connections, lua)  # warm-up: caches, pools, keep-alive connections
+                before = sessions.count()
                 result = wrk(url, seconds, connections, lua)
+                after = sessions.count()
+                if before is not None:
+                    opened[label] = opened.get(label, 0) + after - before
+                    result["socket_errors"] += f" (PostgreSQL sessions opened: {after - before})"
                 runs[label].append(result)
                 print(f"{name:10} round {n} {label:22} {result['rps']:7.0f} req/s"
                       f"  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
@@ -226,7 +264,9 @@ def run_leg(name: str, db_url: str, seconds: int, rounds: int, connections: int,
                  "p50": statistics.median(r["p50"] for r in results),
                  "p99": statistics.median(r["p99"] for r in results),
                  "p99_worst": max(r["p99"] for r in results),
-                 "non2xx": sum(r["non2xx"] for r in results)}
+                 "non2xx": sum(r["non2xx"] for r in results),
+                 "sessions": opened.get(label), "requests": sum(
+                     r["rps"] * seconds for r in results)}
                 for label, results in runs.items()]
     finally:
         proc.terminate()
@@ -249,6 +289,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/bench_load")
     ap.add_argument("--only", choices=["sqlite", "postgresql"])
+    ap.add_argument("--endpoints", default="",
+                    help="comma-separated subset of livez,healthz,config,loader,post")
     ap.add_argument("--ua-pool", type=int, default=1000,
                     help="distinct User-Agent strings each wrk thread sends on POST")
     args = ap.parse_args()
@@ -269,15 +311,17 @@ def main() -> None:
           f"{args.ua_pool} user agents per wrk thread")
     rows = [row for name, url in legs
             for row in run_leg(name, url, args.seconds, args.rounds, args.connections,
-                                   args.ua_pool)]
+                                   args.ua_pool, set(filter(None, args.endpoints.split(","))))]
     print(f"\nMedian of {args.rounds} rounds:\n")
     print("| database | endpoint | req/s | % of ceiling | p50 ms | p99 ms | worst p99 ms "
-          "| non-2xx |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+          "| non-2xx | PostgreSQL sessions opened / requests |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
+        opened = ("" if row["sessions"] is None
+                  else f"{row['sessions']} / {row['requests']:.0f}")
         print(f"| {row['database']} | {row['endpoint']} | {row['rps']:.0f} | "
               f"{100 * row['ratio']:.0f}% | {row['p50']:.1f} | {row['p99']:.1f} | "
-              f"{row['p99_worst']:.1f} | {row['non2xx']} |")
+              f"{row['p99_worst']:.1f} | {row['non2xx']} | {opened} |")
 
 
 if __name__ == "__main__":
