@@ -150,6 +150,8 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
     result["services"] = services
 
     vendor_brands = {a.lower() for s in catalog.services for a in s.all_aliases() if len(a) > 4}
+    vendor_brands |= {v.split()[0].lower() for s in catalog.services for v in s.vendor.split("/")
+                      if v.split()}
     ctrl = find_controller(doc, vendor_brands)
     result["controller"] = {"name": ctrl.name, "business_id": ctrl.business_id}
     notice_date, date_span = find_notice_date(doc, today)

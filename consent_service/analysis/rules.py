@@ -81,6 +81,84 @@ _NAME_RE = re.compile(
     rf"((?:{lx.LEGAL_FORMS})(?:[ ]+(?:Ab|Oy|Ltd))?)(?![\w])"
 )
 _CTRL_KW_RE = re.compile(lx.CONTROLLER_KEYWORDS, re.IGNORECASE)
+_OPERATOR_BEFORE_RE = re.compile(rf"\b(?:{lx.OPERATOR_BEFORE})\s+(?:the\s+)?", re.IGNORECASE)
+_OPERATOR_AFTER_RE = re.compile(lx.OPERATOR_AFTER)
+_CTRL_HEADING_RE = re.compile(
+    r"^\W*(?:\d+\.?\s*)?(?:rekisterinpitäjä|rekisterin pitäjä|rekisterinpitäjän yhteystiedot|"
+    r"personuppgiftsansvarig|registeransvarig|data controller|controller|the controller)"
+    r"(?:\s+(?:ja|och|and)\s+\w+)?\W*$", re.IGNORECASE)
+_NAME_LABEL_RE = re.compile(
+    rf"^\W*(?:{lx.NAME_LABEL}|{lx.CONTROLLER_KEYWORDS})\s*:\s*", re.IGNORECASE)
+_FORM_END_RE = re.compile(rf"\s(?:{lx.LEGAL_FORMS})(?![\w])")
+
+
+def _cut_at_form(start: int, end: int, text: str) -> tuple[int, int]:
+    """A name ends at its legal form ("X Oy Katu 1" is X Oy and an address)."""
+    m = _FORM_END_RE.search(text, start, end)
+    return (start, m.end()) if m else (start, end)
+_WE_RE = re.compile(lx.WE_MARKER, re.IGNORECASE)
+_WORD_RE = re.compile(r"[\w&'’.\-–]+")
+_CONNECTORS = frozenset("of och ja and & – - för i".split())
+
+
+def org_name_at(text: str, pos: int, limit: int = 120) -> tuple[int, int] | None:
+    """The span of an organisation's or person's name starting at ``pos``: capitalised words,
+    lower-case organisation nouns ("Helsingfors stad") and connectors between capitalised
+    words ("City of Helsinki"); ends at punctuation."""
+    chunk = text[pos : pos + limit]
+    words = []
+    for m in _WORD_RE.finditer(chunk):
+        between = chunk[words[-1][1] if words else 0 : m.start()]
+        if words and between.strip():
+            break  # a comma, parenthesis or colon ends the name
+        w = m.group(0).rstrip(".")
+        if not words:
+            if not w[:1].isupper():
+                return None
+        elif not (w[:1].isupper() or w.lower() in lx.ORG_NOUNS or w.lower() in _CONNECTORS):
+            break
+        words.append((m.start(), m.start() + len(w)))
+        if m.group(0).endswith(".") and w.lower() not in ("oy", "ab", "ltd", "inc", "r.y"):
+            break
+    while words and chunk[words[-1][0] : words[-1][1]].lower() in _CONNECTORS:
+        words.pop()
+    if not words or len(words) > 10:
+        return None
+    return pos + words[0][0], pos + words[-1][1]
+
+
+def _structural_names(doc: Document) -> list[tuple[int, int, float]]:
+    """Names stated as operator or owner ("operated by X", "drivs av X", "X:n omistuksessa"),
+    or written under a controller heading or in its "Nimi:" / "Name:" row."""
+    text = doc.text
+    out: list[tuple[int, int, float]] = []
+    for m in _OPERATOR_BEFORE_RE.finditer(text):
+        span = org_name_at(text, m.end())
+        if span:
+            out.append((*span, 8.0))
+    for m in _OPERATOR_AFTER_RE.finditer(text):
+        seg_start = max(text.rfind(". ", 0, m.start()) + 2, m.start() - 80)
+        before = text[seg_start : m.start()]
+        words = list(re.finditer(r"[A-ZÅÄÖ][\w\-–]*(?:\s+[\w\-–]+){0,5}$", before))
+        if words:
+            out.append((seg_start + words[-1].start(), m.start(), 8.0))
+    segs = doc.segments
+    for i, seg in enumerate(segs):
+        if not _CTRL_HEADING_RE.match(seg.text):
+            continue
+        for nxt in segs[i + 1 : i + 4]:
+            label = _NAME_LABEL_RE.match(nxt.text)
+            body_start = nxt.start + (label.end() if label else 0)
+            body = text[body_start : nxt.end]
+            cut = re.search(r"\s*[(,]|\s+\d", body)
+            body_end = body_start + (cut.start() if cut else len(body))
+            name = text[body_start:body_end].strip()
+            if label or (name[:1].isupper() and len(name.split()) <= 10
+                         and not name.endswith((".", ":")) and "@" not in name):
+                if name and name[:1].isupper():
+                    out.append((body_start, body_start + len(name), 8.0))
+                break
+    return out
 
 
 @dataclass
@@ -106,6 +184,14 @@ def _clean_name(words: list[str]) -> list[str]:
     return words
 
 
+def _is_vendor(name: str, vendor_names: set[str]) -> bool:
+    """A service vendor named near the controller keyword (Google LLC, Meta Platforms) is a
+    processor, not the controller."""
+    lower = name.lower()
+    first = lower.split()[0] if lower.split() else ""
+    return first in vendor_names or any(v in lower for v in vendor_names if len(v) > 4)
+
+
 def find_controller(doc: Document, vendor_names: set[str]) -> Controller:
     text = doc.text
     ids = find_business_ids(doc)
@@ -124,15 +210,29 @@ def find_controller(doc: Document, vendor_names: set[str]) -> Controller:
         end = base + (m.end(2) - m.start(1))
         if text[start:end] != name:  # collapsed separators such as ", Oy": quote as written
             name = text[start:end]
-        if any(v in name.lower() for v in vendor_names):
+        if _is_vendor(name, vendor_names):
             continue
         c = candidates.setdefault(name, {"score": 0.0, "spans": [], "first": start})
+        if _WE_RE.match(text[end : end + 40]):
+            c["score"] += 6  # the organisation that says "we"
         c["spans"].append((start, end))
         c["score"] += 1.0 if len(c["spans"]) <= 3 else 0.0
         if any(0 <= start - k <= 40 for k in keyword_ends):
             c["score"] += 5
         if any(0 <= h.start - end <= 120 for h in valid_ids):
             c["score"] += 4
+    for start, end, score in _structural_names(doc):
+        start, end = _cut_at_form(start, end, text)
+        name = text[start:end]
+        if _is_vendor(name, vendor_names):
+            continue
+        key = next((k for k in candidates if k in name or name in k), name)
+        c = candidates.setdefault(key, {"score": 0.0, "spans": [(start, end)], "first": start})
+        if key != name and len(name) > len(key) and key in name:
+            candidates[name] = candidates.pop(key)
+            c = candidates[name]
+            c["spans"].insert(0, (start, end))
+        c["score"] += score
     if not candidates:
         best_id = max(valid_ids, key=lambda h: h.labelled, default=None)
         return Controller(None, best_id.value if best_id else None, None, best_id,
