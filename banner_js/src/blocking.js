@@ -13,12 +13,15 @@
  * @module blocking
  */
 import { compileRules, matchUrl, EMBED_HOSTS } from './patterns.js';
+import { patchNetwork } from './network.js';
 
 const BLOCKED = 'data-cs-blocked';
 const CAT = 'data-category';
 const SRC = 'data-cs-src';
 const TYPE = 'data-cs-type';
 const OK = 'data-cs-ok'; // released by the visitor ("load this content")
+// Resource hints that fetch at once (a blocked one is dropped, not replayed).
+const HINT = /\b(pre(load|fetch|connect|render)|modulepreload|dns-prefetch)\b/i;
 
 /**
  * @typedef {Object} BlockerOptions
@@ -90,7 +93,7 @@ export function createBlocker(opts) {
       }
       const r = name == 'src' && runnable(get(el, 'type')) && blockedBy(value);
       if (r) mark(el, r);
-    } else if ((tag == 'IMG' || tag == 'IFRAME') && name == 'src') {
+    } else if (((tag == 'IMG' || tag == 'IFRAME') && name == 'src') || (tag == 'LINK' && name == 'href' && HINT.test(get(el, 'rel') || ''))) {
       const r = blockedBy(value, tag == 'IFRAME');
       if (r) {
         set(el, SRC, value);
@@ -103,11 +106,12 @@ export function createBlocker(opts) {
 
   /** Neutralise an element that already carries its src. @param {Element} el */
   function neutralize(el) {
-    const src = get(el, 'src');
+    const a = el.tagName == 'LINK' ? 'href' : 'src';
+    const src = get(el, a);
     if (src == null || get(el, BLOCKED) || get(el, OK)) return false;
     if (el.tagName == 'SCRIPT') return intercept(el, 'src', src) && !!get(el, BLOCKED);
-    if (intercept(el, 'src', src)) {
-      el.removeAttribute('src');
+    if (intercept(el, a, src)) {
+      el.removeAttribute(a);
       return true;
     }
     return false;
@@ -117,7 +121,7 @@ export function createBlocker(opts) {
   function scan(node) {
     if (node && node.querySelectorAll) {
       if (node.nodeType == 1) neutralize(node);
-      node.querySelectorAll('script,img,iframe').forEach(neutralize);
+      node.querySelectorAll('script,img,iframe,link').forEach(neutralize);
     }
   }
 
@@ -171,10 +175,12 @@ export function createBlocker(opts) {
       });
   }
   const w = /** @type {any} */ (window);
+  patchNetwork(blockedBy);
   patchSetter(w.HTMLScriptElement, 'src', (el, v) => intercept(el, 'src', v));
   patchSetter(w.HTMLScriptElement, 'type', (el, v) => intercept(el, 'type', v));
   patchSetter(w.HTMLImageElement, 'src', (el, v) => intercept(el, 'src', v));
   patchSetter(w.HTMLIFrameElement, 'src', (el, v) => intercept(el, 'src', v));
+  patchSetter(w.HTMLLinkElement, 'href', (el, v) => intercept(el, 'href', v));
   patchSetter(w.Element, 'innerHTML', (el, v) => inner.set.call(el, rewrite(v)) || true);
   EP.setAttribute = function (name, value) {
     intercept(this, name, value) || setAttr.call(this, name, value);

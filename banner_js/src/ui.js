@@ -32,6 +32,30 @@ const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => '&#' + 
 
 const FOCUSABLE = 'a[href],button,input,summary';
 
+// Our own strings, where the site's texts have no key for them.
+/** @type {Record<string, string[]>} [session lifetime, placeholder consent note, always allow] */
+const OWN = {
+  fi: ['selainistunnon ajan', 'Kun näytät sisällön, annat suostumuksen palvelulle {service}.', 'Salli aina: {category}'],
+  sv: ['tills webbläsaren stängs', 'När du visar innehållet samtycker du till {service}.', 'Tillåt alltid: {category}'],
+  en: ['until the browser closes', 'Showing the content is your consent to {service}.', 'Always allow: {category}'],
+};
+
+/**
+ * A catalog lifetime ("2 years", "24 hours", "session") in the banner's language.
+ * @param {string} s @param {string} lang
+ */
+export function lifetime(s, lang) {
+  const own = OWN[lang] || OWN.en;
+  const m = /^(\d+)\s*(minute|hour|day|week|month|year)s?$/i.exec(String(s).trim());
+  if (m)
+    try {
+      return new Intl.NumberFormat(lang, { style: 'unit', unit: m[2].toLowerCase(), unitDisplay: 'long' }).format(+m[1]);
+    } catch (e) {
+      /* old browser: as written */
+    }
+  return /^session$/i.test(String(s).trim()) ? own[0] : s;
+}
+
 /**
  * @typedef {Object} UIOptions
  * @property {ReturnType<typeof import('./i18n.js').makeT>} t
@@ -41,6 +65,8 @@ const FOCUSABLE = 'a[href],button,input,summary';
  * @property {() => Record<string, boolean>} current current choices (for toggles)
  * @property {(kind: string, choices?: Record<string, boolean>) => void} onChoice
  * @property {string} [nonce]
+ * @property {HTMLButtonElement} reopen the core's reopen button
+ * @property {() => void} showReopen
  */
 
 /** @param {UIOptions} o */
@@ -55,7 +81,9 @@ export function createUI(o) {
   const gpc = o.gpc ? `<p class="note">${esc(t('gpc_honoured'))}</p>` : '';
   /** @param {string} act @param {string} key */
   const btn = (act, key) => `<button type="button" class="btn" data-action="${act}">${esc(t(key))}</button>`;
-  const three = (/** @type {string} */ last) => btn('accept_all', 'accept_all') + btn('reject_all', 'reject_all') + last;
+  // One order on both layers.
+  const three = (/** @type {string} */ last) => btn('accept_all', 'accept_all') + btn('reject_all', 'reject_all') + btn(last, last);
+  const own = OWN[o.lang] || OWN.en;
 
   const cats = o.categories
     .map((c) => {
@@ -63,13 +91,13 @@ export function createUI(o) {
       const id = esc(c.id);
       const control = c.required
         ? `<span class="on">${esc(t('always_on'))}</span>`
-        : `<input type="checkbox" data-category="${id}" aria-labelledby="cs-h-${id}" aria-describedby="cs-d-${id}">`;
+        : `<input type="checkbox" data-category="${id}" aria-label="${esc(ct.title)}" aria-describedby="cs-d-${id}">`;
       const services = (c.services || [])
         .map(
           (s) =>
             `<li><strong>${esc(s.name)}</strong>${s.vendor ? ` — ${esc(t('vendor_label'))}: ${esc(s.vendor)}` : ''}` +
             ((s.cookies || []).length
-              ? `<br>${esc(t('cookies_label'))}:<ul>${s.cookies.map((/** @type {any} */ k) => `<li><code>${esc(k.name)}</code> — ${esc(t('lifetime_label'))}: ${esc(k.lifetime)}</li>`).join('')}</ul>`
+              ? `<br>${esc(t('cookies_label'))}:<ul>${s.cookies.map((/** @type {any} */ k) => `<li><code>${esc(k.name)}</code> — ${esc(t('lifetime_label'))}: ${esc(lifetime(k.lifetime, o.lang))}</li>`).join('')}</ul>`
               : '') +
             '</li>'
         )
@@ -87,18 +115,19 @@ export function createUI(o) {
     `<div class="cs" lang="${esc(o.lang)}">` +
     `<div class="banner" role="dialog" aria-modal="false" aria-labelledby="cs-title" aria-describedby="cs-desc" tabindex="-1" hidden><div class="inner">` +
     `<h2 id="cs-title">${esc(t('title'))}</h2><p id="cs-desc">${esc(t('description'))}</p>${gpc}${link}` +
-    `<div class="row">${three(btn('settings', 'settings'))}</div></div></div>` +
+    `<div class="row">${three('settings')}</div></div></div>` +
     `<div class="overlay" hidden><div class="modal" role="dialog" aria-modal="true" aria-labelledby="cs-ptitle" aria-describedby="cs-pdesc" tabindex="-1">` +
     `<div class="head"><h2 id="cs-ptitle">${esc(t('preferences_title'))}</h2><button type="button" class="x" data-action="close" aria-label="${esc(t('close'))}">×</button></div>` +
     `<div class="body"><p id="cs-pdesc">${esc(t('preferences_description'))}</p>${gpc}<p>${esc(t('withdraw_description'))}</p>${link}${cats}</div>` +
-    `<div class="foot">${btn('reject_all', 'reject_all') + btn('accept_all', 'accept_all') + btn('save', 'save')}</div></div></div>` +
-    `<button type="button" class="reopen" data-action="reopen" hidden>${esc(t('reopen_label'))}</button></div>`;
+    `<div class="foot">${three('save')}</div></div></div></div>`;
 
   const $ = (/** @type {string} */ s) => /** @type {HTMLElement} */ (root.querySelector(s));
   const banner = $('.banner');
   const overlay = $('.overlay');
   const modal = $('.modal');
-  const reopen = $('.reopen');
+  const reopen = o.reopen;
+  /** The banner was showing when the preference centre opened (it comes back on close). */
+  let fromBanner = false;
   const toggles = /** @type {HTMLInputElement[]} */ (Array.from(root.querySelectorAll('input[data-category]')));
 
   /** @type {HTMLElement | null} */
@@ -108,7 +137,7 @@ export function createUI(o) {
     const b = /** @type {Element} */ (e.target).closest('[data-action]');
     const act = b && b.getAttribute('data-action');
     if (!act) return;
-    if (act == 'settings' || act == 'reopen') openPrefs();
+    if (act == 'settings') openPrefs();
     else if (act == 'close') closePrefs();
     else if (act == 'save') {
       /** @type {Record<string, boolean>} */
@@ -133,12 +162,17 @@ export function createUI(o) {
     const cur = o.current();
     toggles.forEach((x) => (x.checked = !!cur[/** @type {string} */ (x.getAttribute('data-category'))]));
     opener = from || deepActive();
+    // Only one layer's buttons at a time.
+    fromBanner = fromBanner || !banner.hidden;
+    banner.hidden = true;
     overlay.hidden = false;
     modal.focus();
   }
 
   function closePrefs() {
     overlay.hidden = true;
+    banner.hidden = !fromBanner;
+    fromBanner = false;
     const back = [opener, banner, reopen].find(visible);
     opener = null;
     if (back) back.focus();
@@ -171,6 +205,7 @@ export function createUI(o) {
       attach();
       reopen.hidden = true;
       banner.hidden = false;
+      fromBanner = false;
       banner.focus({ preventScroll: true });
     },
     /** After a choice (or with valid stored consent): only the reopen button. */
@@ -179,20 +214,22 @@ export function createUI(o) {
       const hadFocus = !!root.activeElement;
       const back = opener;
       overlay.hidden = banner.hidden = true;
-      reopen.hidden = false;
+      fromBanner = false;
+      o.showReopen();
       opener = null;
       if (hadFocus) (visible(back) ? /** @type {HTMLElement} */ (back) : reopen).focus();
     },
     openPrefs,
     /**
-     * Accessible placeholder for a blocked iframe, with its own shadow root.
+     * Fill a blocked iframe's placeholder (its own shadow root): what loads,
+     * that showing it is a consent to that service, and the category choice.
+     * @param {HTMLElement} ph from the core
      * @param {HTMLIFrameElement} iframe
      * @param {string} name service name
-     * @param {() => void} onLoad
+     * @param {string} category category title
+     * @param {(always: boolean) => void} onLoad
      */
-    placeholder(iframe, name, onLoad) {
-      const ph = document.createElement('div');
-      ph.setAttribute('data-consent-placeholder', '');
+    placeholder(ph, iframe, name, category, onLoad) {
       const px = (/** @type {string|null} */ v) => (v && /^\d+$/.test(v) ? v + 'px' : v || '');
       // CSSOM writes are allowed under a strict CSP (style attributes are not).
       ph.style.display = 'block';
@@ -201,10 +238,12 @@ export function createUI(o) {
       ph.style.height = px(iframe.getAttribute('height'));
       const sr = ph.attachShadow({ mode: 'open' });
       adoptStyles(sr, o.nonce);
-      const label = esc(t('embed_placeholder').replace(/\{service\}/g, name));
-      sr.innerHTML = `<div class="cs embed" role="region" aria-label="${label}" lang="${esc(o.lang)}"><p>${label}</p><button type="button" class="btn">${esc(t('embed_load'))}</button></div>`;
-      /** @type {HTMLElement} */ (sr.querySelector('button')).addEventListener('click', onLoad);
-      return ph;
+      const sub = (/** @type {string} */ s) => esc(s.replace(/\{service\}/g, name).replace(/\{category\}/g, category));
+      const title = iframe.getAttribute('title');
+      sr.innerHTML =
+        `<div class="cs embed" lang="${esc(o.lang)}">${title ? `<p><strong>${esc(title)}</strong></p>` : ''}<p>${sub(t('embed_placeholder'))}</p><p>${sub(own[1])}</p>` +
+        `<div class="row"><button type="button" class="btn">${esc(t('embed_load'))}</button><button type="button" class="btn alt">${sub(own[2])}</button></div></div>`;
+      sr.querySelectorAll('button').forEach((b, i) => b.addEventListener('click', () => onLoad(i == 1)));
     },
   };
 }

@@ -202,19 +202,29 @@ test('iframes of YouTube/Vimeo become accessible placeholders until consent or "
   assert.equal(await ph.count(), 2);
   assert.equal(await page.locator('iframe#local').count(), 1, 'own iframe untouched');
   assert.ok(!requests.some((r) => r.host === 'player.vimeo.com'), 'data-src iframe makes no request');
-  const region = page.getByRole('region', { name: /This content is from YouTube/ });
+  const region = page.locator('[data-consent-placeholder]', { hasText: /This content is from YouTube/ });
   assert.equal(await region.count(), 1);
+  assert.equal(await page.getByRole('region').count(), 0, 'placeholders are no landmarks (axe landmark-unique)');
+  assert.equal(await region.getByText('Showing the content is your consent to YouTube.').count(), 1);
   const box = await ph.first().boundingBox();
   assert.equal(Math.round(box.width), 560);
   assert.equal(Math.round(box.height), 315);
-  // "Load this content" on the YouTube one loads only that embed and records no consent.
+  // "Load this content" on the YouTube one loads only that embed and records that consent.
   await region.getByRole('button', { name: 'Load this content' }).click();
   await until(() => page.evaluate(() => document.querySelector('iframe#yt')?.getAttribute('src')));
   await sleep(300);
   assert.equal(await ph.count(), 1, 'the Vimeo placeholder stays');
   assert.ok(!requests.some((r) => r.host === 'player.vimeo.com'));
-  assert.equal(srv.state.posts.filter((p) => p.event.page_url.endsWith('/page/embed')).length, 0);
-  await clickAction(page, 'accept_all');
+  const ev = await until(() => srv.state.posts.find((p) => p.event.page_url.endsWith('/page/embed')), 5000, 'embed event');
+  assert.equal(ev.event.action, 'embed');
+  assert.equal(ev.event.service, 'youtube');
+  assert.equal(ev.event.choices.marketing, false, 'the category stays off');
+  assert.equal(await page.evaluate(() => window.consentService.acceptedCategory('marketing')), false);
+  // "Always allow" on the Vimeo one is the category choice.
+  await page.locator('[data-consent-placeholder]').getByRole('button', { name: 'Always allow: Marketing' }).dispatchEvent('click'); // under the banner
+  const all = await until(() => srv.state.posts.find((p) => p.event.action === 'custom' && p.event.page_url.endsWith('/page/embed')), 5000, 'category event');
+  assert.equal(all.event.choices.marketing, true);
+  assert.equal(all.event.choices.analytics, false);
   await until(() => requests.some((r) => r.host === 'player.vimeo.com'), 5000, 'vimeo after consent');
   assert.equal(await ph.count(), 0);
   await context.close();

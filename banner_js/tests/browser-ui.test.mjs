@@ -63,7 +63,7 @@ test('keyboard only: custom choice in the preference centre; optional boxes star
     Array.from(document.getElementById('consent-service-root').shadowRoot.querySelectorAll('input[type=checkbox]')).map((i) => [i.dataset.category, i.checked])
   );
   assert.deepEqual(states, [['preferences', false], ['analytics', false], ['marketing', false]], 'no pre-ticked boxes');
-  await tabTo(page, 'cs-h-analytics');
+  await tabTo(page, fi.categories.analytics.title);
   await page.keyboard.press('Space');
   await tabTo(page, fi.save);
   await page.keyboard.press('Enter');

@@ -4,7 +4,7 @@ import { sleep } from './browser.mjs';
 /** Click a banner/preference-centre button by its data-action. */
 export const clickAction = (page, action, where = '') =>
   page.evaluate(
-    ([a, w]) => document.getElementById('consent-service-root').shadowRoot.querySelector(`${w} [data-action="${a}"]`).click(),
+    ([a, w]) => document.getElementById(a == 'reopen' ? 'consent-service-reopen' : 'consent-service-root').shadowRoot.querySelector(`${w} [data-action="${a}"]`).click(),
     [action, where]
   );
 

@@ -42,6 +42,37 @@ window.insertPixel = function () { var i = new Image(); i.src = 'https://www.fac
         `<iframe id="vimeo" title="Vimeo" width="400" height="225" data-category="marketing" data-src="https://player.vimeo.com/video/1"></iframe>` +
         `<iframe id="local" title="Local" width="200" height="100" src="/blank"></iframe>`
     ),
+  // Page code sending to a tracker host with every network API (issue 23); it records
+  // what it saw and anything uncaught.
+  network: (o) =>
+    head(o, 'Network', `<script nonce="t3st">window.__uncaught = []; addEventListener('error', (e) => __uncaught.push(String(e.message))); addEventListener('unhandledrejection', (e) => __uncaught.push('rejection: ' + e.reason));</script>`) +
+    body(`<script nonce="t3st">
+window.sendAll = function (host) {
+  var out = {}, base = 'https://' + host;
+  var done = new Promise(function (resolve) {
+    var n = 0, fin = function () { if (++n === 4) resolve(out); };
+    fetch(base + '/g/collect?v=2&en=page_view', { method: 'POST', body: 'x', mode: 'no-cors', keepalive: true }).then(function () { out.fetch = 'ok'; }, function (e) { out.fetch = e.name + ': ' + e.message; }).then(fin);
+    out.beacon = navigator.sendBeacon(base + '/g/collect?v=2&en=beacon', 'x');
+    var x = new XMLHttpRequest();
+    x.open('POST', base + '/g/collect?v=2&en=xhr');
+    x.onerror = function () { out.xhr = 'error ' + x.readyState + ' ' + x.status; fin(); };
+    x.onload = function () { out.xhr = 'load ' + x.status; fin(); };
+    x.send('x');
+    var ws = new WebSocket('wss://' + host + '/ws');
+    ws.onerror = function () { out.ws = 'error ' + ws.readyState; };
+    ws.onclose = function (e) { out.ws += ' close ' + e.code; fin(); };
+    ws.onopen = function () { out.ws = 'open'; ws.close(); };
+    var es = new EventSource(base + '/events');
+    es.onerror = function () { out.es = 'error ' + es.readyState; es.close(); fin(); };
+    var l = document.createElement('link');
+    l.href = 'https://connect.facebook.net/en_US/fbevents.js'; l.rel = 'preload'; l.as = 'script';
+    document.head.appendChild(l);
+    var m = document.createElement('link');
+    m.rel = 'prefetch'; document.head.appendChild(m); m.href = 'https://connect.facebook.net/signals/config/1';
+  });
+  return Promise.race([done, new Promise(function (r) { setTimeout(function () { r(out); }, 3000); })]);
+};
+</script>`),
   // Minimal page for UI tests.
   plain: (o) => head(o, 'Plain') + body('<p><a href="#top">Linkki</a></p>'),
 };

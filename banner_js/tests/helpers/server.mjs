@@ -5,7 +5,8 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { build, OUT } from '../../scripts/build.mjs';
+import { build, OUT, CORE, UI } from '../../scripts/build.mjs';
+import { coreScript, uiScript } from '../../scripts/split.mjs';
 import { makeConfig } from '../fixtures/config.js';
 import { pages } from './pages.mjs';
 
@@ -14,7 +15,7 @@ let built = null;
 export async function ensureBuilt() {
   if (!built) built = build({ quiet: true });
   await built;
-  return readFileSync(OUT, 'utf8');
+  return { full: readFileSync(OUT, 'utf8'), core: readFileSync(CORE, 'utf8'), ui: readFileSync(UI, 'utf8') };
 }
 
 export async function startServer() {
@@ -53,7 +54,7 @@ export async function startServer() {
         state.posts.push({ event: ev, contentType: ct, site: m[1], at: Date.now() });
         if (!ct.startsWith('application/json')) return send(415, { code: 'unsupported_media_type', status: 415, message: 'JSON only', errors: [] });
         const missing = ['event_id', 'policy_version', 'action', 'choices', 'language', 'banner_hash', 'page_url', 'gpc'].filter((k) => !(k in ev));
-        if (missing.length || !['accept_all', 'reject_all', 'custom', 'withdraw'].includes(ev.action) || ev.choices.necessary !== true)
+        if (missing.length || !['accept_all', 'reject_all', 'custom', 'withdraw', 'embed'].includes(ev.action) || (ev.action === 'embed') !== !!ev.service || ev.choices.necessary !== true)
           return send(422, { code: 'validation_error', status: 422, message: 'invalid event', errors: missing });
         const seen = state.events.get(ev.event_id);
         if (seen) return send(200, { receipt_id: seen.receipt_id, receipt: 'r', recorded_at: seen.at });
@@ -63,16 +64,24 @@ export async function startServer() {
       });
       return;
     }
-    if (url.pathname === '/loader.js') {
-      const overrides = url.searchParams.get('o') ? JSON.parse(Buffer.from(url.searchParams.get('o'), 'base64url').toString()) : {};
+    if (url.pathname === '/loader.js' || url.pathname === '/ui.js') {
+      // As Flask serves them: the core with its config; the UI with one language's texts
+      // (?full=1: the all-in-one bundle with the whole config, as the admin preview).
+      const o = url.searchParams.get('o') || '';
+      const overrides = o ? JSON.parse(Buffer.from(o, 'base64url').toString()) : {};
       const cfg = makeConfig(`http://127.0.0.1:${state.port}/api/v1`, overrides, url.searchParams.get('lang') || 'fi');
       res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-      return res.end(`window.__consentServiceConfig = ${JSON.stringify(cfg)};\n${bundle}`);
+      if (url.pathname === '/ui.js') {
+        state.uiFetches = (state.uiFetches || 0) + 1;
+        return res.end(uiScript(cfg, url.searchParams.get('ui') || 'en', bundle.ui));
+      }
+      if (url.searchParams.get('full')) return res.end(`window.__consentServiceConfig = ${JSON.stringify(cfg)};\n${bundle.full}`);
+      return res.end(coreScript(cfg, `/ui.js?ui={lang}&o=${o}`, bundle.core));
     }
     const pm = url.pathname.match(/^\/page\/([a-z0-9-]+)$/);
     if (pm && pages[pm[1]]) {
       const lang = url.searchParams.get('lang') || 'fi';
-      const loaderSrc = `/loader.js?lang=${lang}` + (url.searchParams.get('o') ? `&o=${url.searchParams.get('o')}` : '');
+      const loaderSrc = `/loader.js?lang=${lang}` + (url.searchParams.get('o') ? `&o=${url.searchParams.get('o')}` : '') + (url.searchParams.get('full') ? '&full=1' : '');
       const headers = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' };
       if (url.searchParams.get('csp')) {
         headers['Content-Security-Policy'] = "default-src 'self'; script-src 'self' 'nonce-t3st' https://www.googletagmanager.com https://connect.facebook.net; style-src 'self'; img-src 'self' https:; frame-src https:; connect-src 'self'";
@@ -98,6 +107,7 @@ export async function startServer() {
       const p = new URLSearchParams({ lang: q.lang || 'fi' });
       if (q.o) p.set('o', Buffer.from(JSON.stringify(q.o)).toString('base64url'));
       if (q.csp) p.set('csp', '1');
+      if (q.full) p.set('full', '1');
       return `${base}/page/${name}?${p}`;
     },
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
