@@ -8,7 +8,6 @@ contract shared/contracts/site-scan.md) or raises ``ScanError`` (``exit_code`` 2
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from .browser import ScanError
 from .visits import ScanOptions
@@ -17,18 +16,19 @@ SCHEMA = "site-scan/1"
 
 
 def check_url(url: str) -> str:
-    """An absolute http(s) URL, or ScanError(exit 2)."""
+    """An absolute http(s) URL, or ScanError(exit 2). Parsed as Chromium parses it (WHATWG),
+    returned in that parser's serialisation, which is what the browser will request."""
+    from .netpolicy import parse_url
+
     url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise ScanError("bad-url", f"not a URL: {url!r}", 2) from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ScanError("bad-url", f"only http and https URLs can be scanned, not {url!r}", 2)
-    if not parts.hostname:
+    parsed = parse_url(url)
+    if parsed is None:
         raise ScanError("bad-url", f"not a URL: {url!r}", 2)
-    return url if parts.path else url + "/"
+    if parsed.protocol not in ("http:", "https:"):
+        raise ScanError("bad-url", f"only http and https URLs can be scanned, not {url!r}", 2)
+    if not parsed.hostname or parsed.username or parsed.password:
+        raise ScanError("bad-url", f"not a URL to scan: {url!r}", 2)
+    return parsed.href
 
 
 def _now() -> datetime:
@@ -69,6 +69,8 @@ def scan_url(url: str, *, notice_services: list[str] | None = None,
                                                        "after_reject")},
         **result,
         "notes": notes,
+        # Hosts the network policy refused: named, with nothing of their content.
+        "blocked": raw.get("blocked", []),
         "screenshot_png": raw["screenshot"],
     }
 

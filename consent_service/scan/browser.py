@@ -9,6 +9,11 @@ passes, which makes any Playwright call that is stuck raise, so a scan is always
 from __future__ import annotations
 
 import logging
+import os
+import pwd
+import shlex
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -17,8 +22,8 @@ from . import procs
 
 log = logging.getLogger(__name__)
 
+# Chromium's own sandbox stays on (no --no-sandbox): pages of any site run in it.
 CHROMIUM_ARGS = [
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
     "--disable-background-networking",
@@ -44,13 +49,54 @@ class ScanError(Exception):
         return {"code": self.code, "message": self.message}
 
 
+SCAN_USER_ENV = "CONSENT_SCAN_USER"
+# Chromium refuses to run its sandbox as root; as root we start it as this user instead.
+DEFAULT_SCAN_USER = "nobody"
+
+
+def unprivileged_launcher(executable: str, user: str, folder: Path) -> str:
+    """A script that starts ``executable`` as ``user`` (we are root): Playwright's profile
+    folder is handed to that user first, and HOME points into it."""
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise ScanError("no-scan-user", f"the scan user {user!r} does not exist (set "
+                        f"{SCAN_USER_ENV} to an unprivileged system user)", 3) from None
+    if entry.pw_uid == 0:
+        raise ScanError("no-scan-user", f"the scan user {user!r} is root", 3)
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise ScanError("no-scan-user", "setpriv (util-linux) is needed to start the browser "
+                        "as an unprivileged user", 3)
+    ids = f"{entry.pw_uid}:{entry.pw_gid}"
+    script = folder / "chromium-as-scan-user"
+    script.write_text(f"""#!/bin/sh
+home=
+for arg in "$@"; do
+  case "$arg" in --user-data-dir=*) home="${{arg#--user-data-dir=}}"; chown -R {ids} "$home";;
+  esac
+done
+exec {shlex.quote(setpriv)} --reuid={entry.pw_uid} --regid={entry.pw_gid} --clear-groups \
+  --inh-caps=-all --bounding-set=-all --no-new-privs \
+  env HOME="$home" XDG_CONFIG_HOME="$home" XDG_CACHE_HOME="$home" \
+  {shlex.quote(executable)} "$@"
+""")
+    script.chmod(0o700)
+    return str(script)
+
+
 class BrowserSession:
-    def __init__(self, executable: str, deadline: float):
+    def __init__(self, executable: str, deadline: float, extra_args: list[str] | None = None,
+                 sandbox: bool = True):
         self.executable = executable
         self.deadline = deadline
+        self.extra_args = list(extra_args or [])
+        self.sandbox = sandbox
+        self._tmp: str | None = None
         self.groups: set[int] = set()
         self.driver_pids: dict[int, str] = {}
         self.timed_out = False
+        self.proxy = None  # the egress proxy the browser goes through (set by run_visits)
         self._pw = None
         self.browser = None
         self._stop = threading.Event()
@@ -61,13 +107,22 @@ class BrowserSession:
 
         if not Path(self.executable).exists():
             raise ScanError("no-browser", f"Chromium not found at {self.executable}", 3)
+        args = CHROMIUM_ARGS + self.extra_args
+        executable = self.executable
         try:
+            if not self.sandbox:
+                args.append("--no-sandbox")
+            elif os.geteuid() == 0:
+                self._tmp = tempfile.mkdtemp(prefix="consent-scan-")
+                user = os.environ.get(SCAN_USER_ENV) or DEFAULT_SCAN_USER
+                executable = unprivileged_launcher(self.executable, user, Path(self._tmp))
             with _launch_lock:
                 before = set(procs.descendants())
                 self._pw = sync_playwright().start()
                 try:
                     self.browser = self._pw.chromium.launch(
-                        executable_path=self.executable, args=CHROMIUM_ARGS, headless=True,
+                        executable_path=executable, args=args, headless=True,
+                        chromium_sandbox=self.sandbox,
                         timeout=30_000, handle_sigint=False, handle_sigterm=False,
                         handle_sighup=False,
                     )
@@ -105,6 +160,8 @@ class BrowserSession:
         except Exception:  # noqa: BLE001
             pass
         self.reap()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
     def reap(self, wait: float = 3.0) -> None:
         """Kill what is left of our Chromium groups (the browser was closed, or is hung) and

@@ -89,6 +89,8 @@ def scan_command(url, notice_path, site_key, pages, fmt, out_path, timeout, page
             offline=offline or bool(current_app.config.get("SCAN_OFFLINE")),
             route_handler=current_app.config.get("SCAN_ROUTE_HANDLER"),
             record_consents=record_consents,
+            allow_networks=current_app.config.get("SCAN_ALLOW_NETWORKS"),
+            resolver=current_app.config.get("SCAN_RESOLVER"),
         )
         result = scan_url(url, notice_services=notice, policy_services=policy, options=options)
     except ScanError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from ..extensions import db
 from ..models import AuditLog, Notice, Site, utcnow
 from ..services import policies
 from ..services.errors import Invalid
-from . import ScanError, ScanOptions, check_url, scan_url
+from . import ScanError, ScanOptions, check_url, netpolicy, scan_url
 from .models import Scan
 from .report import public, to_html
 
@@ -75,16 +74,22 @@ def options_for(app, pages: int | None = None) -> ScanOptions:
         offline=bool(cfg.get("SCAN_OFFLINE", False)),
         route_handler=cfg.get("SCAN_ROUTE_HANDLER"),
         record_consents=False,
+        allow_networks=cfg.get("SCAN_ALLOW_NETWORKS"),
+        resolver=cfg.get("SCAN_RESOLVER"),
     )
 
 
 def site_url_allowed(site: Site, url: str) -> bool:
-    """Admin-started scans stay on the site's own domains (no scanning of arbitrary hosts)."""
-    parts = urlsplit(url)
-    host, port = (parts.hostname or ""), parts.port
+    """Admin-started scans stay on the site's own domains (no scanning of arbitrary hosts).
+    The host is the one Chromium will connect to (WHATWG parsing, as the browser does):
+    ``http://127.0.0.1:1\\@a.example/`` is on 127.0.0.1, not on a.example."""
+    parsed = netpolicy.parse_url(url)
+    if parsed is None or not parsed.hostname:
+        return False
+    host, port = parsed.hostname.lower(), parsed.port
     for domain in site.domains:
-        d_host, _, d_port = domain.partition(":")
-        if d_port and (port is None or str(port) != d_port):
+        d_host, _, d_port = domain.lower().partition(":")
+        if d_port and port != d_port:
             continue
         if host == d_host or host.endswith("." + d_host):
             return True
@@ -161,7 +166,8 @@ def run_scan_job(scan_id: int) -> None:
 def get_scan(site: Site, scan_id: int) -> Scan:
     from ..services.errors import NotFound
 
-    scan = db.session.get(Scan, scan_id)
+    # Ids past the database's 64-bit integer are no scan (not an overflow error).
+    scan = db.session.get(Scan, scan_id) if 0 < scan_id < 2**63 else None
     if scan is None or scan.site_id != site.id:
         raise NotFound("Unknown scan", {"scan_id": [scan_id]})
     return scan

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from . import banners
+from . import banners, netpolicy
 from .browser import BrowserSession, ScanError
+from .egress import EgressProxy
 from .matching import host_of, iso, registrable_domain
 
 CONSENT_API = re.compile(r"/api/v1/sites/[^/]+/consents(?:\?|$)")
@@ -60,6 +61,14 @@ class ScanOptions:
     route_handler: Callable | None = None
     record_consents: bool = False  # let the banner send its consent events
     screenshot: bool = True
+    # Networks the scan may reach although internal (operator's intranet setting); None:
+    # from CONSENT_SCAN_ALLOW_NETWORKS.
+    allow_networks: tuple | None = None
+    resolver: Callable | None = None  # host -> [addresses]; None: the system's (tests)
+    max_requests: int = 1500  # per visit; requests past it are aborted
+    max_response_bytes: int = 32 * 1024 * 1024
+    max_total_bytes: int = 256 * 1024 * 1024
+    sandbox: bool = True  # Chromium's sandbox (as an unprivileged user when we are root)
 
 
 def is_loopback(host: str) -> bool:
@@ -77,6 +86,7 @@ class Recorder:
     def __init__(self) -> None:
         self.entries: dict = {}  # Request object -> entry
         self.after_choice = False
+        self.count = 0  # requests the router saw (the request-count limit)
 
     def on_request(self, request) -> None:
         url = request.url
@@ -105,9 +115,17 @@ class Recorder:
         return list(self.entries.values())
 
 
-def _router(opts: ScanOptions):
+def _router(opts: ScanOptions, recorder: Recorder, notes: list[str]):
+    # Only fulfil/abort/continue here: route.fetch() would go out from Playwright's driver,
+    # past the egress proxy.
     def handle(route, request):
         url = request.url
+        recorder.count += 1
+        if recorder.count > opts.max_requests:
+            if recorder.count == opts.max_requests + 1:
+                notes.append(f"request limit reached: requests after the first "
+                             f"{opts.max_requests} of a visit were not made")
+            return route.abort("blockedbyclient")
         if not opts.record_consents and request.method == "POST" and CONSENT_API.search(url):
             return route.abort("blockedbyclient")
         if opts.route_handler is not None and opts.route_handler(route, request):
@@ -123,8 +141,10 @@ def _router(opts: ScanOptions):
 
 
 class Visit:
-    def __init__(self, session: BrowserSession, opts: ScanOptions, kind: str):
-        self.opts, self.kind, self.session = opts, kind, session
+    def __init__(self, session: BrowserSession, opts: ScanOptions, kind: str,
+                 proxy: EgressProxy | None = None):
+        self.opts, self.kind, self.session, self.proxy = opts, kind, session, proxy
+        self.notes: list[str] = []
         self.context = session.browser.new_context(
             ignore_https_errors=True, service_workers="allow",
             viewport={"width": 1280, "height": 800},
@@ -135,13 +155,13 @@ class Visit:
         if not opts.record_consents:
             self.context.expose_binding("__csScanBlocked", self.recorder.on_blocked)
             self.context.add_init_script(CONSENT_GUARD)
-        if opts.offline or opts.route_handler or not opts.record_consents:
-            self.context.route("**/*", _router(opts))
+        self.context.route("**/*", _router(opts, self.recorder, self.notes))
         self.page = self.context.new_page()
+        self.navigations: list[str] = []  # URLs of the main frame's current load, redirects too
+        self.page.on("request", self._on_request)
         self.storage: set[str] = set()
         self.session_storage: set[str] = set()
         self.cookies_at_choice: set[tuple] = set()
-        self.notes: list[str] = []
 
     def _timeout(self) -> float:
         left = self.session.deadline - time.monotonic()
@@ -151,10 +171,13 @@ class Visit:
 
     def load(self, url: str, *, first: bool = False, follow_up: bool = False) -> None:
         timeout = self._timeout()
+        self.navigations = []
         try:
             response = self.page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
         except Exception as exc:  # noqa: BLE001
+            self._check_blocked(url, None)
             raise _load_error(url, exc, self.session) from None
+        self._check_blocked(url, response)
         if first:
             _check_document(url, response)
         try:
@@ -167,6 +190,31 @@ class Visit:
         # same visit share its state, so a shorter watch keeps a 5-page scan well in time.
         self.settle(FOLLOW_UP_SETTLE if follow_up else None)
         self.collect_storage()
+
+    def _on_request(self, request) -> None:
+        try:
+            if request.is_navigation_request() and request.frame.parent_frame is None:
+                self.navigations.append(request.url)
+        except Exception:  # noqa: BLE001 - a frame that is gone
+            pass
+
+    def _check_blocked(self, url: str, response) -> None:
+        """A page the network policy refused (directly or at the end of its redirects) is
+        an error, not a page to report on."""
+        if self.proxy is None:
+            return
+        urls = [url, *self.navigations]
+        if response is not None:
+            urls.append(response.url)
+        for candidate in urls:
+            host = netpolicy.url_host(candidate) or ""
+            reason = self.proxy.is_blocked(host)
+            if reason:
+                raise ScanError("blocked", f"{host} may not be scanned: {reason} (the "
+                                "scanner does not reach internal networks)")
+        failure = self.proxy.failure(netpolicy.url_host(urls[-1]) or "")
+        if failure and (response is None or response.status == 502):
+            raise ScanError("unreachable", f"{url} could not be loaded: {failure}")
 
     def settle(self, cap: float | None = None) -> None:
         wait = min(self.opts.settle if cap is None else min(cap, self.opts.settle),
@@ -228,8 +276,14 @@ class Visit:
                 "after_choice": _cookie_key(c) not in self.cookies_at_choice
                 if self.recorder.after_choice else False,
             })
+        requests = self.recorder.requests()
+        if self.proxy is not None:
+            for entry in requests:
+                reason = self.proxy.is_blocked(netpolicy.url_host(entry["url"]) or "")
+                if reason:
+                    entry.update(failed=True, blocked=True, error=f"blocked: {reason}")
         return {
-            "requests": self.recorder.requests(),
+            "requests": requests,
             "cookies": cookies,
             "storage": sorted(self.storage),
             "session_storage": sorted(self.session_storage),
@@ -276,8 +330,18 @@ def run_visits(url: str, opts: ScanOptions) -> dict:
     deadline = time.monotonic() + opts.total_timeout
     site_domain = registrable_domain(host_of(url))
     out: dict = {"pages": [url], "language": None, "screenshot": None, "banner": None,
-                 "visits": {}, "notes": []}
-    with BrowserSession(opts.chromium, deadline) as session:
+                 "visits": {}, "notes": [], "blocked": []}
+    try:
+        allow = (netpolicy.allowed_from_env() if opts.allow_networks is None
+                 else netpolicy.parse_networks(opts.allow_networks))
+    except netpolicy.PolicyError as exc:
+        raise ScanError("bad-setting", str(exc), 3) from None
+    proxy = EgressProxy(allow=allow, resolver=opts.resolver,
+                        max_response_bytes=opts.max_response_bytes,
+                        max_total_bytes=opts.max_total_bytes)
+    with proxy, BrowserSession(opts.chromium, deadline, proxy.chromium_args(),
+                               sandbox=opts.sandbox) as session:
+        session.proxy = proxy
         try:
             _before(session, opts, url, site_domain, out)
             for kind, choice in (("after_accept", "accept"), ("after_reject", "reject")):
@@ -292,11 +356,13 @@ def run_visits(url: str, opts: ScanOptions) -> dict:
                 raise ScanError("timeout", "the scan took longer than its overall time "
                                 f"limit ({opts.total_timeout:g} s)") from None
             raise ScanError("browser-error", f"the browser failed: {str(exc)[:200]}") from None
+        out["blocked"] = proxy.blocked_hosts()
+        out["notes"] += [f"limit reached: {what}" for what in proxy.limits]
     return out
 
 
 def _before(session, opts, url, site_domain, out) -> None:
-    visit = Visit(session, opts, "before_consent")
+    visit = Visit(session, opts, "before_consent", session.proxy)
     try:
         visit.load(url, first=True)
         found = banners.wait_for_banner(visit.page, min(opts.banner_wait, visit._timeout()))
@@ -327,7 +393,7 @@ def _before(session, opts, url, site_domain, out) -> None:
 
 def _after(session, opts, pages, choice, site_domain, out) -> dict | None:
     kind = "after_accept" if choice == "accept" else "after_reject"
-    visit = Visit(session, opts, kind)
+    visit = Visit(session, opts, kind, session.proxy)
     try:
         visit.load(pages[0])
         clicked = banners.answer(visit.page, choice, min(opts.banner_wait, visit._timeout()))

@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(config, items):
         if "browser" in item.keywords:
             item.add_marker(skip)
 
+TEST_SITE_NETWORKS = ("127.0.0.1/32",)
 TWO_YEARS = 2 * 365 * 86400
 SCRIPTS = {
     # host + path prefix: JavaScript the stand-in answers with
@@ -139,8 +140,11 @@ def scan_options():
 
 
 def options(**kw) -> ScanOptions:
+    # The test sites are on loopback, which scans may not reach: allowed here the way an
+    # operator allows an intranet range.
     base = dict(offline=True, route_handler=tracker_routes, settle=0.5, banner_wait=1.5,
-                page_timeout=10, total_timeout=60, chromium=CHROMIUM)
+                page_timeout=10, total_timeout=60, chromium=CHROMIUM,
+                allow_networks=TEST_SITE_NETWORKS)
     base.update(kw)
     return ScanOptions(**base)
 

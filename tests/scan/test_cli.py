@@ -13,7 +13,8 @@ import pytest
 @pytest.fixture
 def offline_app(app, scan_options):
     opts = scan_options()
-    app.config.update(SCAN_OFFLINE=True, SCAN_ROUTE_HANDLER=opts.route_handler)
+    app.config.update(SCAN_OFFLINE=True, SCAN_ROUTE_HANDLER=opts.route_handler,
+                      SCAN_ALLOW_NETWORKS=opts.allow_networks)
     return app
 
 

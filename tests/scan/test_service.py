@@ -26,7 +26,8 @@ def live(app, scan_options):
     """The Flask app on a real port, serving a page that uses our loader."""
     opts = scan_options()
     app.config.update(SCAN_OFFLINE=True, SCAN_ROUTE_HANDLER=opts.route_handler,
-                      SCAN_SETTLE=0.5, SCAN_BANNER_WAIT=3, SCAN_TIMEOUT=60)
+                      SCAN_SETTLE=0.5, SCAN_BANNER_WAIT=3, SCAN_TIMEOUT=60,
+                      SCAN_ALLOW_NETWORKS=opts.allow_networks)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     port = server.server_address[1]
     result = create_site_with_policy([f"127.0.0.1:{port}"], name="Oma kauppa",
@@ -81,14 +82,15 @@ def test_own_banner_and_api(app, client, live, no_orphans):
 
 
 def _login(client, app, site):
-    from consent_service.admin.common import session_fingerprint
+    from consent_service.services import sessions
     from consent_service.services.users import create_user, grant
 
     user = create_user("editor@example.fi", "x" * 12)
     grant(user, site.id, "editor")
+    token = sessions.start(user, user_agent=None, remote_addr=None, secret="")
     with client.session_transaction() as sess:
         sess["uid"] = user.id
-        sess["fp"] = session_fingerprint(user)
+        sess["sid"] = token
     return user
 
 
