@@ -28,6 +28,7 @@ _VOLITION_RE = re.compile(lx.VOLITION)
 _MEASURES_MKT_RE = re.compile(lx.MEASURES_MARKETING)
 _PREF_VERB_RE = re.compile(lx.PREF_VERB)
 _PREF_NOUN_RE = re.compile(lx.PREF_NOUN)
+_PREF_SPECIFIC_RE = re.compile(lx.PREF_SPECIFIC)
 _BROWSER_RE = re.compile(lx.BROWSER_WORD)
 _CONSENT_CHOICE_RE = re.compile(lx.CONSENT_CHOICE)
 _ONSITE_RE = re.compile(lx.ONSITE_TECH)
@@ -140,10 +141,12 @@ def _preference(s: str):
     """A remembering verb and a visitor's own choice within a few words of each other, in
     either order ("muistaa kielivalintasi", "sparar valt språk", "remember your language");
     the consent choice itself is not a preference."""
+    consent = _CONSENT_CHOICE_RE.search(s)
     for noun in _PREF_NOUN_RE.finditer(s):
         window = s[max(0, noun.start() - 60) : noun.end() + 60]
-        if not _PREF_VERB_RE.search(window) or _CONSENT_CHOICE_RE.search(window) or \
-                _BROWSER_RE.search(window):
+        if not _PREF_VERB_RE.search(window) or _BROWSER_RE.search(window):
+            continue
+        if consent and not _PREF_SPECIFIC_RE.fullmatch(noun.group(0)):
             continue
         return noun
     return None
@@ -348,6 +351,7 @@ def is_declaration(an: Analysis, start: int, end: int) -> bool:
 _TOPIC_RE = re.compile(lx.TRANSFER_TOPIC)
 _TNEG_RE = re.compile(lx.TRANSFER_NEGATED)
 _TEXC_RE = re.compile(lx.TRANSFER_EXCEPTION)
+_IN_EU_RE = re.compile(lx.TRANSFER_IN_EU)
 
 
 def find_transfers(an: Analysis) -> tuple[bool | None, str | None, bool]:
@@ -371,4 +375,8 @@ def find_transfers(an: Analysis) -> tuple[bool | None, str | None, bool]:
         return True, yes, topic
     if no:
         return False, no, topic
+    for sent in an.sentences:
+        m = _IN_EU_RE.search(sent.lower)
+        if m and not sent.heading and not _NEG_RE.search(sent.lower[: m.start()]):
+            return False, an.quote(sent, sent.start + m.start(), sent.start + m.end()), True
     return None, None, topic

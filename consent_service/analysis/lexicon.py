@@ -120,6 +120,21 @@ TRANSFER_TOPIC = (
     r"yhdysvalt|yhdysvalloi|usa:han|usa:ssa|\busa\b|förenta staterna|united states|"
     r"data privacy framework|privacy[ -]shield|vakiosopimuslausek|mallisopimuslausek|"
     r"standard contractual|standardavtalsklausul|general data protection regulation chapter v"
+    r"|outside (?:of )?your (?:country|jurisdiction)"
+    r"|(?:privacy|data protection) laws? (?:\w+ ){0,3}(?:not|less) (?:as )?protective"
+    r"|oman maasi ulkopuol|utanför ditt (?:land|hemland)"
+)
+# data kept at a place inside the EU/EEA ("servers located in Ireland", "palvelimet
+# sijaitsevat Suomessa", "lagras inom EU"): the answer is no when nothing says otherwise
+_EU_FI = (r"suome|ruotsi|irlanni|saksa|alankomai|ranska|tanska|belgia|viro|norja|eu:n aluee|"
+          r"eta-aluee|euroopan unionin aluee|eu-mai|eu:ssa|eu-alueel")
+_EU_SV = r"finland|sverige|irland|tyskland|nederländerna|frankrike|danmark|belgien|estland|norge"
+_EU_EN = r"finland|sweden|ireland|germany|the netherlands|france|denmark|belgium|estonia|norway"
+TRANSFER_IN_EU = (
+    r"(?:palvelim|konesal|sijait|säilyt|tallenne|server|servrar|hosted|located|stored|lagras|"
+    r"finns|datacent|datacenter)\w*[^.]{0,80}?(?:\b(?:" + _EU_FI + r")\w*|\b(?:i|inom) (?:"
+    + _EU_SV + r"|eu|ees|eu/ees)\b|\b(?:in|within) (?:" + _EU_EN + r"|the eu|the eea|the "
+    r"european union)\b)"
 )
 TRANSFER_NEGATED = (
     r"\bei siirretä|\bei siirry|\bemme siirrä|\beivät siirry|\bei luovuteta|\bei säilytetä|"
@@ -218,6 +233,14 @@ MEASURES_MARKETING = (
 PREF_VERB = (
     r"muist\w*|tallen\w*|säilyt\w*|spara\w*|spar\b|lagra\w*|minn\w*|komma ihåg|kommer ihåg|"
     r"föredr\w*|remember\w*|stor(?:e|es|ed|ing)\b|sav(?:e|es|ed|ing)\b|keep\w*|prefer\w*"
+)
+# a choice named by what it is about (the language, the currency) is the visitor's own even
+# beside consent wording; a generic "settings"/"choices" is not when the sentence is about
+# consent or cookie settings
+PREF_SPECIFIC = (
+    r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|suodat\w*|"
+    r"hakuhistori\w*|språk\w*|valuta\w*|layout\w*|filter\w*|sökhistorik\w*|language\w*|currency|"
+    r"font size|search history"
 )
 PREF_NOUN = (
     r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|"

@@ -222,6 +222,15 @@ def _voikko():
     return _VOIKKO
 
 
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 @lru_cache(maxsize=65536)
 def lemma(token: str, lang: str) -> str:
     """Lower-case base form. Finnish through Voikko (a morphological analyser: consonant
@@ -235,8 +244,10 @@ def lemma(token: str, lang: str) -> str:
                 analyses = v.analyze(token)
             except Exception:  # noqa: BLE001
                 analyses = []
-            bases = [a.get("BASEFORM") for a in analyses if a.get("BASEFORM")]
-            return bases[0].lower() if bases else token.lower()
+            bases = [a["BASEFORM"].lower() for a in analyses if a.get("BASEFORM")]
+            # of several readings the one closest to the surface ("evästeitä" is eväste,
+            # not eväs+tie): the longest common prefix, then Voikko's order
+            return max(bases, key=lambda b: _common_prefix(b, token)) if bases else token.lower()
     if lang not in ("fi", "sv"):
         return token.lower()
     from simplemma import lemmatize
