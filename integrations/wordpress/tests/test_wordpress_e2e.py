@@ -16,7 +16,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from wp_harness import ADMIN_PASSWORD, ADMIN_USER, CHROMIUM, ROOT, Stack, http_get, missing_tools
+from wp_harness import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    CHROMIUM,
+    ROOT,
+    YOUTUBE_EMBED,
+    Stack,
+    http_get,
+    missing_tools,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +34,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 TRACKER_ROUTES = ["https://www.googletagmanager.com/**", "https://connect.facebook.net/**",
-                  "https://www.google-analytics.com/**", "https://www.facebook.com/tr*"]
+                  "https://www.google-analytics.com/**", "https://www.facebook.com/tr*",
+                  "https://www.youtube.com/**", "https://px.ads.linkedin.com/**"]
 # Stand-ins for the vendors' scripts: they send the hit the real ones would.
 GTAG_STUB = ("window.__gtagLoaded = true;"
              "new Image().src = 'https://www.google-analytics.com/g/collect?v=2&tid=G-TEST&en=page_view';")
@@ -111,6 +121,8 @@ class Recorder:
             route.fulfill(status=200, content_type="application/javascript", body=GTAG_STUB)
         elif "fbevents.js" in url:
             route.fulfill(status=200, content_type="application/javascript", body=FBEVENTS_STUB)
+        elif "youtube.com/embed" in url:
+            route.fulfill(status=200, content_type="text/html", body="<p>video</p>")
         else:
             route.fulfill(status=200, content_type="image/gif", body=GIF)
 
@@ -342,6 +354,180 @@ def test_settings_page_test_connection_and_validation(stack, rec):
     # The site is Finnish: the editor's strings come from the plugin's Jed JSON (i18n.py).
     assert preview.inner_text().strip() == "Evästeasetukset"
     assert rec.errors == [], rec.errors
+
+
+# --- Hard-coded trackers (classic theme), page caches, WP Consent API --------------------
+# The theme cs-e2e pastes gtag.js (before wp_head(), so before the loader) and a Meta pixel
+# into header.php; a footer widget holds an <img> pixel; the post embeds YouTube as HTML.
+HARD_TRACKERS = ["googletagmanager.com/gtag/js?id=G-HARD", "google-analytics.com/g/collect",
+                 "connect.facebook.net/en_US/fbevents.js", "facebook.com/tr?id=100000000000001",
+                 "youtube.com/embed/e2eVideo01", "px.ads.linkedin.com/collect"]
+
+
+@pytest.fixture(scope="module")
+def classic(stack):
+    stack.switch_theme("cs-e2e")
+    try:
+        yield f"{stack.wp_url}/?p={stack.pages['video']}"
+    finally:
+        stack.switch_theme("twentytwentythree")
+
+
+def start_tag(html: str, needle: str, tag: str = "") -> str:
+    """The start tag holding `needle` in an attribute, or (tag="script") in its text."""
+    lt = html.rindex("<" + tag, 0, html.index(needle))
+    return html[lt:html.index(">", lt) + 1]
+
+
+def php_consent(rec, stack) -> dict:
+    """What wp_has_consent() says in PHP for this browser's cookies."""
+    resp = rec.page.request.get(stack.wp_url + "/?e2e_consent=1")
+    assert resp.ok and resp.headers["content-type"].startswith("application/json")
+    return resp.json()
+
+
+def test_hard_coded_tags_are_rewritten_on_the_server(stack, classic):
+    html = http_get(classic)
+    head = head_of(html)
+    loader = 'id="consent-service-loader"'
+    gtag = start_tag(head, "gtag/js?id=G-HARD")
+    assert 'type="text/plain"' in gtag and 'data-category="analytics"' in gtag
+    assert head.index("gtag/js?id=G-HARD") < head.index(loader)  # pasted before wp_head()
+    inline = start_tag(head, "gtag('config', 'G-HARD')", "script")
+    assert 'type="text/plain"' in inline and 'data-category="analytics"' in inline
+    pixel = start_tag(head, "fbq('init', '100000000000002')", "script")
+    assert 'type="text/plain"' in pixel and 'data-category="marketing"' in pixel
+    noscript = start_tag(head, "tr?id=100000000000002")
+    assert "data-src=" in noscript and " src=" not in noscript
+    iframe = start_tag(html, YOUTUBE_EMBED)
+    assert f'data-src="{YOUTUBE_EMBED}"' in iframe and 'data-category="marketing"' in iframe
+    assert " src=" not in iframe.replace("data-src=", "")
+    assert 'data-cs-service="youtube"' in iframe  # the banner names the service on its placeholder
+    img = start_tag(html, "px.ads.linkedin.com")
+    assert 'id="e2e-widget-pixel"' in img and "data-src=" in img
+    assert " src=" not in img.replace("data-src=", "")
+    # Everything else is byte for byte what WordPress printed.
+    local = start_tag(head, "window.__e2eThemeLocal", "script")
+    assert local == '<script id="e2e-local-inline">'
+    assert head.count(loader) == 1
+    # JSON, REST and feeds are left alone.
+    probe = json.loads(http_get(stack.wp_url + "/?e2e_consent=1"))["probe"]
+    assert probe == '<script src="https://connect.facebook.net/en_US/fbevents.js"></script>'
+    rest = json.loads(http_get(f"{stack.wp_url}/?rest_route=/wp/v2/posts/{stack.pages['video']}"))
+    assert f'src="{YOUTUBE_EMBED}"' in rest["content"]["rendered"]
+    feed = http_get(stack.wp_url + "/?feed=rss2")
+    assert f'src="{YOUTUBE_EMBED}"' in feed and "data-category" not in feed
+
+
+def test_the_page_is_the_same_for_every_visitor(stack, classic):
+    """A page cache stores one copy for everyone: consent cookies must not change the HTML."""
+    import urllib.request
+
+    def fetch(cookie: str | None) -> str:
+        req = urllib.request.Request(classic, headers={"Cookie": cookie} if cookie else {})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert "Set-Cookie" not in resp.headers
+            return resp.read().decode()
+
+    anonymous = fetch(None)
+    accepted = fetch("cs_consent=%7B%22v%22%3A1%2C%22c%22%3A%5B%22necessary%22%2C%22analytics"
+                     "%22%2C%22marketing%22%5D%7D; wp_consent_statistics=allow; "
+                     "wp_consent_marketing=allow")
+    assert anonymous == accepted
+
+
+def test_classic_theme_nothing_before_choice_then_document_order(stack, rec, classic):
+    page = rec.page
+    page.goto(classic, wait_until="load")
+    banner_button(page, FI["accept"]).wait_for(state="visible")
+    page.wait_for_timeout(1500)  # let anything that would fire, fire
+    assert rec.trackers == [], rec.trackers
+    assert page.evaluate("window.__e2eThemeLocal") == 1  # the theme's own script ran
+    # The YouTube embed waits behind the banner's placeholder.
+    assert page.locator("[data-consent-placeholder]").count() == 1
+    # WP Consent API before any choice: opt-in, nothing but functional.
+    assert page.evaluate("wp_has_consent('statistics')") is False
+    assert page.evaluate("wp_has_consent('functional')") is True
+    before = php_consent(rec, stack)
+    assert before["active"] and before["registered"] and before["type"] == "optin"
+    assert (before["statistics"], before["marketing"], before["functional"]) == (False, False, True)
+
+    banner_button(page, FI["accept"]).click()
+    rec.wait_trackers(HARD_TRACKERS)
+    order = [next(i for i, u in enumerate(rec.trackers) if n in u)
+             for n in ("gtag/js?id=G-HARD", "fbevents.js")]
+    assert order == sorted(order), rec.trackers  # scripts run in document order
+    assert page.evaluate(
+        "window.dataLayer.filter(a => a[0] === 'config' && a[1] === 'G-HARD').length") == 1
+    assert page.locator(f'iframe[src="{YOUTUBE_EMBED}"]').count() == 1
+    # Other plugins heard the choice: JS event and wp_has_consent in JS and PHP.
+    assert "statistics=allow" in page.evaluate("window.__e2eConsentChanges")
+    assert page.evaluate("wp_has_consent('statistics')") is True
+    after = php_consent(rec, stack)
+    assert after["statistics"] is after["marketing"] is after["statistics-anonymous"] is True
+    # This site's policy has no preferences category: nobody consented to one.
+    assert after["preferences"] is False
+
+    # The stored consent is handed to the API on the next page load too.
+    rec.trackers.clear()
+    page.goto(classic, wait_until="load")
+    rec.wait_trackers(["gtag/js?id=G-HARD", "fbevents.js"])
+    assert page.evaluate("wp_has_consent('statistics')") is True
+
+    # Withdrawal: the API hears "deny" at once and PHP sees it on the next request.
+    page.evaluate("window.consentService.open()")
+    modal = page.locator(".modal[role=dialog]")
+    modal.wait_for(state="visible")
+    modal.locator("button", has_text=FI["reject"]).click()
+    page.wait_for_function("window.__e2eConsentChanges.includes('statistics=deny')")
+    assert page.evaluate("wp_has_consent('statistics')") is False
+    withdrawn = php_consent(rec, stack)
+    assert withdrawn["statistics"] is withdrawn["marketing"] is False
+    rec.trackers.clear()
+    page.goto(classic, wait_until="load")
+    page.wait_for_timeout(1500)
+    assert rec.trackers == [], rec.trackers
+    assert rec.external == [], rec.external
+    assert rec.errors == [], rec.errors
+
+
+def test_classic_theme_reject_loads_nothing(stack, rec, classic):
+    page = rec.page
+    page.goto(classic, wait_until="load")
+    banner_button(page, FI["reject"]).click()
+    page.wait_for_timeout(1500)
+    page.goto(classic, wait_until="load")
+    page.wait_for_timeout(1500)
+    assert rec.trackers == [], rec.trackers
+    assert php_consent(rec, stack)["statistics"] is False
+    assert page.evaluate("window.__e2eConsentChanges").count("statistics=allow") == 0
+
+
+def test_cached_copy_behaves_the_same(stack, browser, classic):
+    """A page cache stores the page once and serves the copy to later visitors."""
+    stored = http_get(classic)
+    cache = stack.docroot / "e2e-cache"
+    cache.mkdir(exist_ok=True)
+    (cache / "video.html").write_text(stored)
+    url = stack.wp_url + "/e2e-cache/video.html"
+    for choice in ("reject", "accept"):
+        r = Recorder(browser)
+        try:
+            r.page.goto(url, wait_until="load")
+            banner_button(r.page, FI[choice]).wait_for(state="visible")
+            r.page.wait_for_timeout(1500)
+            assert r.trackers == [], (choice, r.trackers)
+            banner_button(r.page, FI[choice]).click()
+            if choice == "accept":
+                r.wait_trackers(HARD_TRACKERS)
+            else:
+                r.page.wait_for_timeout(1500)
+                r.page.goto(url, wait_until="load")
+                r.page.wait_for_timeout(1000)
+                assert r.trackers == [], r.trackers
+            assert r.external == [], r.external
+        finally:
+            r.close()
 
 
 def test_service_down_keeps_trackers_held_back(stack):

@@ -160,7 +160,15 @@ def mo_header_only(language: str) -> bytes:
 
 EMPTY_MO = mo_header_only("fi")
 
-MU_PLUGIN = Path(__file__).with_name("fixtures") / "e2e-trackers.php"
+FIXTURES = Path(__file__).with_name("fixtures")
+MU_PLUGIN = FIXTURES / "e2e-trackers.php"
+CONSENT_READER = FIXTURES / "e2e-consent-reader.php"
+CLASSIC_THEME = FIXTURES / "theme-cs-e2e"
+# The WP Consent API plugin: the real one when WP_CONSENT_API_DIR points at a copy of it,
+# else a stand-in of its public contract (wordpress.org cannot be reached from here).
+WP_CONSENT_API = Path(os.environ.get("WP_CONSENT_API_DIR") or FIXTURES / "wp-consent-api")
+YOUTUBE_EMBED = "https://www.youtube.com/embed/e2eVideo01"
+PIXEL_IMG = "https://px.ads.linkedin.com/collect/?pid=1000001&fmt=gif"
 
 CLI_PRELUDE = """<?php
 $_SERVER['HTTP_HOST'] = '{host}';
@@ -319,6 +327,7 @@ define( 'DISABLE_WP_CRON', true );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 define( 'WP_AUTO_UPDATE_CORE', false );
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );
+define( 'CONSENT_SERVICE_ALLOWED_HOSTS', '127.0.0.1:{self.cs_port}' );
 define( 'FS_METHOD', 'direct' );
 if ( ! defined( 'ABSPATH' ) ) {{
 	define( 'ABSPATH', __DIR__ . '/' );
@@ -344,6 +353,10 @@ require_once ABSPATH . 'wp-settings.php';
         with zipfile.ZipFile(PLUGIN_ZIP) as z:
             z.extractall(content / "plugins")
         shutil.copy(MU_PLUGIN, content / "mu-plugins" / "e2e-trackers.php")
+        shutil.copy(CONSENT_READER, content / "mu-plugins" / "e2e-consent-reader.php")
+        shutil.copytree(CLASSIC_THEME, content / "themes" / "cs-e2e")
+        shutil.copytree(WP_CONSENT_API, content / "plugins" / "wp-consent-api",
+                        ignore=shutil.ignore_patterns(".git", "node_modules", "tests"))
         self.write_config()
         mysql(f"CREATE DATABASE `{self.db_name}` CHARACTER SET utf8mb4")
         self.db_created = True
@@ -357,6 +370,8 @@ require_once ABSPATH . 'wp-settings.php';
 switch_theme( 'twentytwentythree' );
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 $r = activate_plugin( 'consent-service/consent-service.php' );
+if ( is_wp_error( $r ) ) {{ fwrite( STDERR, $r->get_error_message() ); exit( 1 ); }}
+$r = activate_plugin( 'wp-consent-api/wp-consent-api.php' );
 if ( is_wp_error( $r ) ) {{ fwrite( STDERR, $r->get_error_message() ); exit( 1 ); }}
 update_option( 'consent_service_settings', array(
 	'service_url' => '{self.cs_url}', 'site_key' => '{self.site_key}' ) );
@@ -372,9 +387,23 @@ $block = wp_insert_post( array(
 	'post_content' =>
 		'<!-- wp:consent-service/consent-settings {{"label":"Muuta evästeasetuksia"}} /-->',
 ) );
+// A post with a YouTube embed pasted as HTML, and an <img> pixel in a footer widget.
+kses_remove_filters();
+$video = wp_insert_post( array(
+	'post_type' => 'post', 'post_status' => 'publish', 'post_title' => 'Paahtimon video',
+	'post_content' => '<!-- wp:html -->' . "\\n"
+		. '<iframe width="560" height="315" src="{YOUTUBE_EMBED}" title="YouTube video"'
+		. ' allowfullscreen></iframe>' . "\\n<!-- /wp:html -->\\n"
+		. "<!-- wp:paragraph -->\\n<p>[consent_settings]</p>\\n<!-- /wp:paragraph -->",
+) );
+update_option( 'widget_custom_html', array(
+	2 => array( 'title' => '', 'content' => '<img src="{PIXEL_IMG}" width="1" height="1" alt=""'
+		. ' id="e2e-widget-pixel">' ),
+	'_multiwidget' => 1,
+) );
 update_option( 'show_on_front', 'page' );
 update_option( 'page_on_front', $home );
-echo wp_json_encode( array( 'home' => $home, 'block' => $block ) );
+echo wp_json_encode( array( 'home' => $home, 'block' => $block, 'video' => $video ) );
 """)
         self.pages = json.loads(out.strip().splitlines()[-1])
 
@@ -387,6 +416,16 @@ echo wp_json_encode( array( 'home' => $home, 'block' => $block ) );
             start_new_session=True)
         self.procs.append(proc)
         wait_http(f"{self.wp_url}/wp-login.php", 60, proc)
+
+    def switch_theme(self, theme: str) -> None:
+        # Without 'theme_switched' the next request keeps the widget areas set here (it would
+        # otherwise map the old theme's areas onto the new one's).
+        self.php(f"""
+switch_theme( '{theme}' );
+delete_option( 'theme_switched' );
+update_option( 'sidebars_widgets', array( 'wp_inactive_widgets' => array(),
+	'footer' => array( 'custom_html-2' ), 'array_version' => 3 ) );
+""")
 
     def set_language(self, locale: str) -> None:
         self.php(f"update_option( 'WPLANG', '{locale}' );")
