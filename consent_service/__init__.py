@@ -73,6 +73,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(public.blp)
     csrf.exempt(public.health_blp)
     app.register_blueprint(loader.bp)
+    from .api import favicon
+
+    app.register_blueprint(favicon.bp)
     if app.config["CONSENT_ENV"] != "production":
         from .api import demo
 

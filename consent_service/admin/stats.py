@@ -8,6 +8,7 @@ from flask import jsonify, render_template, request
 
 from ..services.consents import ACTIONS
 from ..services.errors import Invalid
+from ..services.policies import current_policy
 from ..services.stats import daily_stats
 from . import bp
 from .common import site_or_404
@@ -80,7 +81,16 @@ def stats(site_key):
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     data = daily_stats(site, start, end)
     return render_template("admin/stats.html", site=site, data=data, chart=chart(data["days"]),
-                           actions=ACTIONS, error=error), (422 if error else 200)
+                           actions=ACTIONS, categories=shown_categories(site, data),
+                           error=error), (422 if error else 200)
+
+
+def shown_categories(site, data: dict) -> list[str]:
+    """The site's optional categories now, and any that was decided on in the range (an older
+    policy had it); a category the site never had is not a row of zeros."""
+    policy = current_policy(site)
+    has = {c["id"] for c in (policy.content.get("categories", []) if policy else [])}
+    return [cat for cat, c in data["totals"]["categories"].items() if cat in has or c["seen"]]
 
 
 @bp.get("/sites/<site_key>/stats.json")
