@@ -224,7 +224,7 @@ HYPOTHETICAL = (
 VOLITION = r"\b(?:halua\w*|tahdo\w*|vill|önskar|want|wish)\b"
 # what marketing is the object of: measuring it is analytics, not marketing tracking
 MEASURES_MARKETING = (
-    r"(?:improve|develop|effectiveness of|measure|evaluate|success of|how often|tehokkuu\w*|"
+    r"(?:improv\w*|develop\w*|effectiveness of|measur\w*|evaluat\w*|success of|how often|tehokkuu\w*|"
     r"onnistumis\w*|mitata|mittaa\w*|kuinka usein|förbättra|utveckla|effekt\w*|utvärdera|"
     r"hur ofta)\W+(?:\w+\W+){0,4}$"
 )
