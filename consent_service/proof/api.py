@@ -5,15 +5,29 @@ from __future__ import annotations
 import os
 import tempfile
 
-from flask import current_app, send_file, stream_with_context
+from flask import current_app, request, send_file, stream_with_context
 from flask.views import MethodView
+from marshmallow import ValidationError
 
-from ..api.blueprint import Blueprint
-from ..schemas.public import ErrorOut, ReceiptQuery
+from ..api.blueprint import Blueprint, load_body
+from ..schemas.public import ErrorOut
 from ..services import consents
+from ..services.errors import ServiceError
 from ..services.sites import get_site
 from .models import SigningKey
-from .schemas import ExportQuery, ProofOut, RangeQuery, SealResult, SigningKeyOut, VerifyOut
+from .schemas import (
+    ConsistencyOut,
+    ConsistencyQuery,
+    ExportQuery,
+    HeadsOut,
+    HeadsQuery,
+    ProofOut,
+    RangeQuery,
+    SealResult,
+    SigningKeyOut,
+    TokenIn,
+    VerifyOut,
+)
 
 keys_blp = Blueprint("proof_keys", __name__, url_prefix="/api/v1",
                      description="Public keys that sign consent-chain seals and proofs")
@@ -44,28 +58,147 @@ def require_key(site_key: str, role: str = "viewer"):
 class SigningKeys(MethodView):
     @keys_blp.response(200, SigningKeyOut(many=True))
     def get(self):
-        """Every Ed25519 public key that signed seals or proofs, current and retired."""
+        """Every Ed25519 public key that signed seals or proofs, current and retired.
+
+        Read from the database only: a machine without the key file answers the same."""
+        from cryptography.hazmat.primitives import serialization
         from sqlalchemy import select
 
         from ..extensions import db
-        from .seals import get_signer
+        from .seals import fingerprint_of
 
-        get_signer()
-        return db.session.scalars(select(SigningKey).order_by(SigningKey.created_at)).all()
+        rows = db.session.scalars(select(SigningKey).order_by(SigningKey.created_at)).all()
+        return [{"key_id": r.key_id, "algorithm": r.algorithm,
+                 "public_key_pem": r.public_key_pem, "created_at": r.created_at,
+                 "retired_at": r.retired_at,
+                 "fingerprint": fingerprint_of(
+                     serialization.load_pem_public_key(r.public_key_pem.encode()))}
+                for r in rows]
+
+
+TOKEN_HEADER = "X-Receipt-Token"
+TOKEN_DOC = {"parameters": [{"in": "header", "name": TOKEN_HEADER, "required": True,
+                             "schema": {"type": "string"},
+                             "description": "the signed receipt token (never in the URL)"}]}
+
+
+def receipt_token() -> str:
+    """The receipt token from the X-Receipt-Token header (GET) or a JSON body (POST).
+
+    Never from the query string: URLs reach access logs and proxies' logs."""
+    if "token" in request.args:
+        raise ServiceError(400, "Send the receipt token in the X-Receipt-Token header or a "
+                           "POST body, not in the URL (URLs are logged)",
+                           {"token": ["not accepted in the query string"]},
+                           code="token_in_url")
+    if request.method == "POST":
+        return load_body(request.get_data(cache=False), TokenIn())["token"]
+    token = request.headers.get(TOKEN_HEADER, "")
+    if not token or len(token) > 400:
+        raise ServiceError(400, f"Send the receipt token in the {TOKEN_HEADER} header",
+                           {TOKEN_HEADER: ["missing or too long"]}, code="token_missing")
+    return token
+
+
+def _receipt_proof(receipt_id):
+    from .receipts import build_proof
+
+    event, site = consents.get_receipt(receipt_id, receipt_token(),
+                                       current_app.config["SECRET_KEY"])
+    return build_proof(event, site)
 
 
 @keys_blp.route("/receipts/<string(maxlength=40):receipt_id>/proof")
 class ReceiptProof(MethodView):
-    @keys_blp.arguments(ReceiptQuery(), location="query")
     @keys_blp.response(200, ProofOut)
+    @keys_blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
     @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
-    def get(self, query, receipt_id):
+    @keys_blp.alt_response(503, schema=ErrorOut, description="No signing key on this server")
+    @keys_blp.doc(**TOKEN_DOC)
+    def get(self, receipt_id):
         """A signed proof of one consent event, for whoever holds its receipt token."""
-        from .receipts import build_proof
+        return _receipt_proof(receipt_id)
 
-        event, site = consents.get_receipt(receipt_id, query["token"],
-                                           current_app.config["SECRET_KEY"])
-        return build_proof(event, site)
+    @keys_blp.response(200, ProofOut)
+    @keys_blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
+    @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
+    @keys_blp.alt_response(503, schema=ErrorOut, description="No signing key on this server")
+    @keys_blp.doc(requestBody={"content": {"application/json": {"schema": {
+        "type": "object", "required": ["token"],
+        "properties": {"token": {"type": "string", "maxLength": 400}}}}}})
+    def post(self, receipt_id):
+        """The same proof, with the receipt token in a JSON body {"token": …}."""
+        return _receipt_proof(receipt_id)
+
+
+def _query(schema):
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise ServiceError(400, "Bad query parameters", exc.messages,
+                           code="bad_request") from exc
+
+
+def _public_site(site_key: str):
+    from .. import ratelimit
+    from ..extensions import client_address
+
+    ratelimit.enforce(current_app.config.get("RATELIMIT_SEALS", "120/minute"), "seals",
+                      "ip:" + client_address())
+    if len(site_key) > 64:
+        raise ServiceError(404, "Unknown site", code="not_found")
+    return get_site(site_key)
+
+
+@keys_blp.route("/sites/<string:site_key>/seals")
+class Heads(MethodView):
+    @keys_blp.response(200, HeadsOut)
+    @keys_blp.alt_response(400, schema=ErrorOut, description="Bad after or limit")
+    @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown site")
+    @keys_blp.alt_response(429, schema=ErrorOut, description="Rate limited")
+    @keys_blp.doc(parameters=[
+        {"in": "query", "name": "after", "schema": {"type": "integer", "minimum": 0}},
+        {"in": "query", "name": "limit",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}])
+    def get(self, site_key):
+        """Signed tree heads with tree_size > after, oldest first (for witnesses)."""
+        from .seals import head_dict, tree_heads
+
+        query = _query(HeadsQuery())
+        site = _public_site(site_key)
+        heads, more = tree_heads(site, query["after"], query["limit"])
+        return {"site_key": site.site_key, "heads": [head_dict(h) for h in heads],
+                "next_after": heads[-1].seq if more and heads else None}
+
+
+@keys_blp.route("/sites/<string:site_key>/seals/consistency")
+class Consistency(MethodView):
+    @keys_blp.response(200, ConsistencyOut)
+    @keys_blp.alt_response(400, schema=ErrorOut, description="Bad first or second")
+    @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown site")
+    @keys_blp.alt_response(429, schema=ErrorOut, description="Rate limited")
+    @keys_blp.doc(parameters=[
+        {"in": "query", "name": "first", "required": True,
+         "schema": {"type": "integer", "minimum": 1}},
+        {"in": "query", "name": "second", "required": True,
+         "schema": {"type": "integer", "minimum": 1}}])
+    def get(self, site_key):
+        """RFC 9162 consistency proof between the trees of the first m and n events."""
+        from .merkle import consistency_proof
+        from .records import iter_hashes
+        from .seals import latest_tree_size
+
+        query = _query(ConsistencyQuery())
+        site = _public_site(site_key)
+        m, n = query["first"], query["second"]
+        top = latest_tree_size(site)
+        if m > n or n > top:
+            raise ServiceError(400, f"need 1 <= first <= second <= {top} (the latest "
+                               "signed tree head)", {"second": [n], "first": [m]},
+                               code="bad_request")
+        hashes = (h for _seq, h in iter_hashes(site.id, 1, n))
+        return {"first": m, "second": n,
+                "proof": [p.hex() for p in consistency_proof(m, n, hashes)]}
 
 
 ERRORS = ((401, "No or unknown API key"), (403, "The key's role is too low"),

@@ -14,14 +14,13 @@ from sqlalchemy import select
 from ..models import Site, utcnow
 from ..security import canonical_json
 from ..services.consents import chain_record, iso
-from ..services.policies import banner_hashes
 from .exports import audit_export
 from .models import ChainSeal, SigningKey
 from .records import Policies, iter_events, seq_range
-from .seals import seal_dict, seal_site
+from .seals import SigningUnavailable, frontier_at, payload_of, seal_site
 from .texts import README_TXT, VERIFY_SH
 
-FORMAT = "consent-service proof bundle v1"
+FORMAT = "consent-service proof bundle v2"
 # Per-event files make `sha256sum -c` possible; a zip keeps one directory entry per file in
 # memory while it is written, so very large bundles leave them out (events.ndjson has all).
 EVENT_FILES_LIMIT = 200_000
@@ -51,11 +50,16 @@ def build_bundle(site: Site, out: str | Path, start: datetime | None = None,
     """
     from ..extensions import db
 
+    unsealed_reason = "not asked to seal (--no-seal)"
     if seal:
-        seal_site(site)
+        try:
+            seal_site(site)
+            unsealed_reason = None
+        except SigningUnavailable as exc:
+            unsealed_reason = exc.message
     site_key, site_id, site_name = site.site_key, site.id, site.name
     span = seq_range(site, start, end)
-    lo = hi = last = None
+    lo = hi = last = cover = None
     seals: list[ChainSeal] = []
     if span:
         lo, hi = span
@@ -68,11 +72,11 @@ def build_bundle(site: Site, out: str | Path, start: datetime | None = None,
     count = (last - lo + 1) if span else 0
     if event_files is None:
         event_files = count <= EVENT_FILES_LIMIT
-    seal_docs = [seal_dict(s, site_key) for s in seals]
-    key_ids = sorted({s["key_id"] for s in seal_docs})
+    key_ids = sorted({s.key_id for s in seals})
     keys = {k.key_id: k for k in db.session.scalars(
         select(SigningKey).where(SigningKey.key_id.in_(key_ids)))}
     policies = Policies(site_id)
+    prefix = frontier_at(site_id, lo - 1) if span else None
     n = 0
     with tempfile.TemporaryDirectory() as tmp, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -91,11 +95,11 @@ def build_bundle(site: Site, out: str | Path, start: datetime | None = None,
                     sums.write(f"{row.event_hash}  {event_file(row.seq)}\n")
             for info in sorted(policies.loaded(), key=lambda p: p.version):
                 base = f"policies/v{info.version}"
+                # Metadata only: the content is in .content.json, once (nothing to disagree).
                 zf.writestr(f"{base}.policy.json", json.dumps({
                     "version": info.version, "content_hash": info.stored_hash,
                     "notice_hash": info.notice_hash,
                     "published_at": iso(info.published_at) if info.published_at else None,
-                    "banner_hashes": banner_hashes(info.content), "content": info.content,
                 }, ensure_ascii=False, indent=1))
                 body = {k: info.content[k] for k in ("categories", "services", "banner")}
                 zf.writestr(f"{base}.content.json", canonical_json(body))
@@ -105,18 +109,24 @@ def build_bundle(site: Site, out: str | Path, start: datetime | None = None,
                     sums.write(f"{info.banner_hashes[lang]}  {base}.banner.{lang}.json\n")
         zf.write(events_path, "events.ndjson")
         zf.write(sums_path, "SHA256SUMS")
-        zf.writestr("seals.json", json.dumps(seal_docs, indent=1))
-        for doc, row in zip(seal_docs, seals, strict=True):
-            name = f"seals/{doc['seq']:012d}-{row.id}"
-            zf.writestr(f"{name}.payload", doc["payload"].encode())
-            zf.writestr(f"{name}.sig", base64.b64decode(doc["signature"]))
+        for row in seals:
+            name = f"seals/{row.seq:012d}-{row.id}"
+            zf.writestr(f"{name}.payload", payload_of(row, site_key))
+            zf.writestr(f"{name}.sig", base64.b64decode(row.signature))
         for kid, key in keys.items():
             zf.writestr(f"keys/{kid}.pem", key.public_key_pem)
         manifest = {
             "format": FORMAT, "site_key": site_key, "site_name": site_name,
             "from": iso(start) if start else None, "to": iso(end) if end else None,
             "first_seq": lo, "last_seq": last if n else None, "range_last_seq": hi,
-            "events": n, "event_files": event_files, "seals": len(seal_docs),
+            "events": n, "event_files": bool(event_files and n), "seals": len(seals),
+            "merkle_prefix": {"tree_size": prefix.size, "frontier": prefix.to_hex()}
+            if prefix is not None else None,
+            # Sealing closes the tail; when it could not, the bundle says so plainly.
+            "unsealed_tail": {"from_seq": (seals[-1].seq + 1) if seals else lo,
+                              "to_seq": last,
+                              "reason": unsealed_reason or "no seal covers these events"}
+            if span and cover is None else None,
             "keys": sorted(keys), "policy_versions": sorted(p.version for p in policies.loaded()),
             "created_at": iso(utcnow()),
         }

@@ -26,7 +26,7 @@ class SigningKey(db.Model):
 
 
 class ChainSeal(db.Model):
-    """A signature over one site's chain head (site_key, seq, head_hash, sealed_at)."""
+    """A signed tree head of one site's chain (docs/proof.md section 2)."""
 
     __tablename__ = "chain_seal"
     __table_args__ = (Index("ix_chain_seal_site_seq", "site_id", "seq"),)
@@ -39,3 +39,8 @@ class ChainSeal(db.Model):
     key_id: Mapped[str] = mapped_column(ForeignKey("signing_key.key_id", ondelete="RESTRICT"))
     # Base64 of the 64-byte Ed25519 signature over the canonical seal payload.
     signature: Mapped[str] = mapped_column(String(100))
+    # Signed tree heads (RFC 9162 Merkle root over the first `seq` events); NULL on seals
+    # made before them. frontier: JSON list of the perfect-subtree roots at `seq`, so the
+    # next seal hashes only the events after it.
+    root_hash: Mapped[str | None] = mapped_column(String(64))
+    frontier: Mapped[str | None] = mapped_column(Text)

@@ -68,6 +68,25 @@ def iter_events(site_id: int, lo: int = 1, hi: int | None = None, *,
             return
 
 
+def iter_hashes(site_id: int, lo: int = 1, hi: int | None = None, *,
+                batch: int = 10000) -> Iterator[tuple[int, str]]:
+    """(seq, event_hash) with lo <= seq <= hi in seq order, in keyset batches."""
+    c = EVENTS.c
+    last = lo - 1
+    while hi is None or last < hi:
+        query = select(c.seq, c.event_hash).where(c.site_id == site_id, c.seq > last)
+        if hi is not None:
+            query = query.where(c.seq <= hi)
+        rows = db.session.execute(query.order_by(c.seq).limit(batch)).all()
+        db.session.rollback()
+        if not rows:
+            return
+        yield from (tuple(row) for row in rows)
+        last = rows[-1][0]
+        if len(rows) < batch:
+            return
+
+
 @dataclass
 class PolicyInfo:
     version: int

@@ -29,6 +29,17 @@ BANNER = {
 T0 = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def signing_key(request):
+    """The deployment's key, created on purpose as an operator would (`keys init`)."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("no_key"):
+        return None
+    from consent_service.proof.seals import create_key
+
+    request.getfixturevalue("app")
+    return create_key(via="test")
+
+
 @pytest.fixture
 def proof_site(app):
     # An earlier services.consents cached policy facts per (site_id, version) process-wide

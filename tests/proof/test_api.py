@@ -34,6 +34,9 @@ def test_signing_key_created_0600_and_published(app, client):
     assert keys[0]["algorithm"] == "Ed25519" and keys[0]["retired_at"] is None
     public = serialization.load_pem_public_key(keys[0]["public_key_pem"].encode())
     assert key_id_of(public) == signer.key_id and len(signer.key_id) == 16
+    assert keys[0]["fingerprint"] == signer.fingerprint == "sha256:" + __import__(
+        "hashlib").sha256(public.public_bytes(serialization.Encoding.Raw,
+                                              serialization.PublicFormat.Raw)).hexdigest()
     spec = client.get("/api/v1/openapi.json").get_json()
     for path_ in ("/api/v1/signing-keys", "/api/v1/admin/sites/{site_key}/export",
                   "/api/v1/admin/sites/{site_key}/bundle", "/api/v1/receipts/{receipt_id}/proof"):
@@ -46,7 +49,11 @@ def test_key_rotation_keeps_old_public_keys(app, client, runner, proof_site, add
     add_events(2)
     runner.invoke(args=["seal"])
     first = client.get("/api/v1/signing-keys").get_json()[0]["key_id"]
-    app.config["SIGNING_KEY_FILE"] = str(tmp_path / "new-key.pem")
+    result = runner.invoke(args=["keys", "rotate", "--yes"])
+    assert result.exit_code == 0 and "new key" in result.output, result.output
+    audit = db.session.scalars(select(AuditLog).where(
+        AuditLog.action == "signing_key.rotate")).one()
+    assert audit.details["retired"] == first
     add_events(1)
     runner.invoke(args=["seal"])
     keys = client.get("/api/v1/signing-keys").get_json()
@@ -55,6 +62,7 @@ def test_key_rotation_keeps_old_public_keys(app, client, runner, proof_site, add
     # Seals of both keys still verify.
     result = runner.invoke(args=["verify", "--site", proof_site.site_key])
     assert result.exit_code == 0 and "2 seals checked" in result.output, result.output
+    assert result.output.startswith("VALID: ")
 
 
 def test_admin_export_auth(client, proof_site, add_events):
@@ -110,9 +118,14 @@ def test_admin_bundle_seal_verify(client, proof_site, add_events, tmp_path, runn
     path.write_bytes(resp.get_data())
     with zipfile.ZipFile(io.BytesIO(resp.get_data())) as zf:
         assert json.loads(zf.read("manifest.json"))["events"] == 4
-    assert runner.invoke(args=["verify", str(path)]).exit_code == 0
+    unpinned = runner.invoke(args=["verify", str(path)])
+    assert unpinned.exit_code == 3 and unpinned.output.startswith("UNPINNED KEY: ")
+    fingerprint = client.get("/api/v1/signing-keys").get_json()[0]["fingerprint"]
+    assert fingerprint in unpinned.output.splitlines()[0]
+    pinned = runner.invoke(args=["verify", str(path), "--trusted-key", fingerprint])
+    assert pinned.exit_code == 0 and pinned.output.startswith("VALID: "), pinned.output
     report = client.get(base + "/verify", headers=bearer(viewer)).get_json()
-    assert report["ok"] is True and report["events"] == 4 and report["seals_checked"] == 1
+    assert report["verdict"] == "VALID" and report["ok"] is True and report["events"] == 4 and report["seals_checked"] == 1
 
 
 def test_receipt_proof(app, client, runner, proof_site, add_events):
@@ -120,9 +133,15 @@ def test_receipt_proof(app, client, runner, proof_site, add_events):
     event = db.session.scalars(select(ConsentEvent).where(ConsentEvent.seq == 2)).one()
     token = consents.sign_receipt(event, proof_site.site_key, app.config["SECRET_KEY"])
     url = f"/api/v1/receipts/{event.receipt_id}/proof"
-    assert client.get(url + "?token=bad").status_code == 404
+    assert client.get(url, headers={"X-Receipt-Token": "bad"}).status_code == 404
+    # Never in the URL (access logs): refused even with the right token.
+    in_url = client.get(url, query_string={"token": token})
+    assert in_url.status_code == 400 and "token" in in_url.get_json()["errors"]
+    assert client.get(url).status_code == 400
     runner.invoke(args=["seal"])
-    proof = client.get(url, query_string={"token": token}).get_json()
+    proof = client.get(url, headers={"X-Receipt-Token": token}).get_json()
+    assert client.post(url, json={"token": token}).get_json()["document"]["record"] == \
+        proof["document"]["record"]
     doc = proof["document"]
     assert doc["record"]["event_id"] == events[1][0] and doc["event_hash_valid"] is True
     assert doc["policy"]["content_hash"] == doc["record"]["policy_hash"]

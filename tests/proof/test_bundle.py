@@ -45,8 +45,19 @@ def edit_lines(change_lines):
     return change
 
 
-def verify(runner, path):
-    result = runner.invoke(args=["verify", str(path)])
+PIN: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _pin(signing_key):
+    PIN[:] = [signing_key.fingerprint] if signing_key else []
+    yield
+    PIN.clear()
+
+
+def verify(runner, path, *extra):
+    pins = [a for fp in PIN for a in ("--trusted-key", fp)]
+    result = runner.invoke(args=["verify", str(path), *pins, *extra])
     return result.exit_code, result.output
 
 
@@ -54,7 +65,7 @@ def test_clean_bundle_verifies(runner, bundle):
     path, _ = bundle
     code, out = verify(runner, path)
     assert code == 0, out
-    assert "VALID" in out and "9 events" in out and "1 seals checked" in out
+    assert out.startswith("VALID: ") and "9 events" in out and "1 seals checked" in out
 
 
 def test_clean_bundle_verifies_with_openssl_and_sha256sum(bundle, tmp_path):
@@ -71,24 +82,34 @@ def test_clean_bundle_verifies_with_openssl_and_sha256sum(bundle, tmp_path):
     assert len(payloads) == 1
     payload = payloads[0]
     seal = json.loads(payload.read_text())
-    key = folder / "keys" / f"{seal['key_id']}.pem"
+    key = folder / "keys" / f"{seal['key_fingerprint'][7:23]}.pem"
+    # README.txt 1.: the key's fingerprint, with openssl and sha256sum.
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(key), "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    fp = subprocess.run(["sha256sum"], input=der[-32:], capture_output=True,
+                        check=True).stdout[:64].decode()
+    assert f"sha256:{fp}" == PIN[0] == seal["key_fingerprint"]
     ok = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(key),
                          "-rawin", "-in", str(payload), "-sigfile",
                          str(payload.with_suffix(".sig"))], capture_output=True, text=True)
     assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout, ok.stderr
-    head = subprocess.run(["sha256sum", f"events/{seal['seq']:012d}.json"], cwd=folder,
+    head = subprocess.run(["sha256sum", f"events/{seal['tree_size']:012d}.json"], cwd=folder,
                           capture_output=True, text=True, check=True).stdout[:64]
     assert head == seal["head_hash"]
     # A changed payload must not verify.
     bad = tmp_path / "bad.payload"
-    bad.write_bytes(payload.read_bytes().replace(b'"seq":9', b'"seq":8'))
+    bad.write_bytes(payload.read_bytes().replace(b'"tree_size":9', b'"tree_size":8'))
     fail = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(key),
                            "-rawin", "-in", str(bad), "-sigfile",
                            str(payload.with_suffix(".sig"))], capture_output=True, text=True)
     assert fail.returncode != 0
-    # And the whole script.
-    script = subprocess.run(["sh", "verify.sh"], cwd=folder, capture_output=True, text=True)
-    assert script.returncode == 0 and script.stdout.strip().endswith("VALID"), script.stdout
+    # And the whole script: VALID only with the fingerprint.
+    script = subprocess.run(["bash", "verify.sh", PIN[0]], cwd=folder, capture_output=True,
+                            text=True)
+    assert script.returncode == 0 and script.stdout.startswith("VALID: "), script.stdout
+    bare = subprocess.run(["bash", "verify.sh"], cwd=folder, capture_output=True, text=True)
+    assert bare.returncode == 3 and bare.stdout.startswith("UNPINNED KEY: "), bare.stdout
+    assert PIN[0] in bare.stdout.splitlines()[0]
 
 
 def test_script_catches_an_edited_event_file(bundle, tmp_path):
@@ -99,8 +120,9 @@ def test_script_catches_an_edited_event_file(bundle, tmp_path):
     f = folder / "events" / "000000000004.json"
     f.write_text(f.read_text().replace('"language":"fi"', '"language":"sv"')
                  .replace('"language":"en"', '"language":"fi"'))
-    script = subprocess.run(["sh", "verify.sh"], cwd=folder, capture_output=True, text=True)
-    assert script.returncode == 1 and "INVALID" in script.stdout
+    script = subprocess.run(["bash", "verify.sh", PIN[0]], cwd=folder, capture_output=True,
+                            text=True)
+    assert script.returncode == 1 and script.stdout.startswith("INVALID: "), script.stdout
     assert "events/000000000004.json: FAILED" in script.stdout
 
 
@@ -159,10 +181,12 @@ def test_changed_policy_text_in_bundle_names_events(runner, bundle, tmp_path):
     bad = tmp_path / "bad.zip"
 
     def change(name, data):
-        if name.endswith(".policy.json"):
+        if name.endswith(".content.json"):
+            from consent_service.security import canonical_json
+
             doc = json.loads(data)
-            doc["content"]["banner"]["sv"]["description"] = "Vi använder inga kakor."
-            return json.dumps(doc).encode()
+            doc["banner"]["sv"]["description"] = "Vi använder inga kakor."
+            return canonical_json(doc)
         return data
 
     rewrite(path, bad, change)
@@ -178,15 +202,13 @@ def test_forged_seal_in_bundle_fails(runner, bundle, tmp_path):
     bad = tmp_path / "bad.zip"
 
     def change(name, data):
-        if name == "seals.json":
-            seals = json.loads(data)
-            seals[0]["sealed_at"] = "2030-01-01T00:00:00.000000Z"
-            return json.dumps(seals).encode()
+        if name.endswith(".payload"):
+            return data.replace(b'"timestamp":"20', b'"timestamp":"19')
         return data
 
     rewrite(path, bad, change)
     code, out = verify(runner, bad)
-    assert code == 1 and "bad signature" in out
+    assert code == 1 and "bad signature" in out.splitlines()[0], out
 
 
 def test_trusted_key_pins_the_signer(runner, app, bundle, tmp_path):
@@ -198,7 +220,7 @@ def test_trusted_key_pins_the_signer(runner, app, bundle, tmp_path):
     other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     result = runner.invoke(args=["verify", str(path), "--trusted-key", str(other)])
-    assert result.exit_code == 1 and "not a trusted key" in result.output
+    assert result.exit_code == 1 and "not a pinned key" in result.output.splitlines()[0]
     with zipfile.ZipFile(path) as zf:
         kid = json.loads(zf.read("manifest.json"))["keys"][0]
         (tmp_path / "ours.pem").write_bytes(zf.read(f"keys/{kid}.pem"))

@@ -107,7 +107,8 @@ def test_bad_durations():
             parse_duration(text)
 
 
-def test_purge_keeps_the_chain_verifiable(runner, proof_site, add_events, tmp_path):
+def test_purge_keeps_the_chain_verifiable(runner, proof_site, add_events, tmp_path,
+                                          signing_key):
     now = datetime.now(UTC)
     add_events(4, start=now - timedelta(days=4 * 365))   # old
     add_events(3, start=now - timedelta(days=10))        # recent
@@ -126,7 +127,8 @@ def test_purge_keeps_the_chain_verifiable(runner, proof_site, add_events, tmp_pa
     out = tmp_path / "b.zip"
     assert runner.invoke(args=["bundle", "--site", proof_site.site_key, "--out",
                                str(out)]).exit_code == 0
-    assert runner.invoke(args=["verify", str(out)]).exit_code == 0
+    assert runner.invoke(args=["verify", str(out), "--trusted-key",
+                               signing_key.fingerprint]).exit_code == 0
     audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "purge")).one()
     assert audit.details["events"] == 4
     # Idempotent: nothing more to purge.
