@@ -92,6 +92,6 @@ def demo(host, port, do_serve):
 
 def ensure_signing_key() -> None:
     """The chain's signing key, created here on purpose (and published) if there is none."""
-    from .proof.seals import get_signer
+    from .proof.seals import ensure_key
 
-    get_signer()
+    ensure_key(via="demo")

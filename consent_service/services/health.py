@@ -91,6 +91,6 @@ def readiness() -> dict[str, str]:
         checks["database"] = "ok"
     key = Path(cfg["SIGNING_KEY_FILE"])
     checks["signing_key"] = "ok" if key.is_file() else (
-        f"no signing key at {key} (create it with `consent-service seal`, or copy the "
+        f"no signing key at {key} (create it with `consent-service keys init`, or copy the "
         "deployment's key file here)")
     return checks
