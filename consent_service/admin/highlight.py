@@ -41,7 +41,9 @@ def collect(analysis: dict) -> list[Evidence]:
     for service in analysis.get("services") or []:
         add("service", service.get("name") or service.get("id", "?"), service.get("evidence"))
     for finding in analysis.get("findings") or []:
-        add("finding", finding.get("code", "finding"), finding.get("evidence"))
+        # the whole sentence that triggered it, where the analysis gives one
+        add("finding", finding.get("code", "finding"),
+            finding.get("sentence") or finding.get("evidence"))
     return items
 
 

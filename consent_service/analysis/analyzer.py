@@ -66,6 +66,19 @@ def _finding(code: str, lang: str, evidence: str | None, **kw) -> dict:
             "evidence": evidence}
 
 
+def _sentence_of(an: detect.Analysis, evidence: str | None) -> str | None:
+    """The sentence that triggered a finding (an exact substring, for the reviewer)."""
+    if not evidence:
+        return None
+    pos = an.doc.text.find(evidence)
+    if pos < 0:
+        return None
+    sent = an.sentence_at(pos)
+    if pos + len(evidence) > sent.end:
+        return evidence
+    return an.quote(sent, pos, pos + len(evidence))
+
+
 def _first(an: detect.Analysis, rx: re.Pattern, *, need_cookie: bool = False):
     for sent in an.sentences:
         m = rx.search(sent.lower)
@@ -186,6 +199,8 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
     if notice_date and (today - notice_date).days > OUTDATED_DAYS:
         findings.append(_finding("notice-outdated", lang, doc.text[date_span[0]:date_span[1]],
                                  date=notice_date.isoformat()))
+    for f in findings:
+        f["sentence"] = _sentence_of(an, f["evidence"])
     result["findings"] = findings
 
     service_objs = [catalog.get(s["id"]) for s in services]

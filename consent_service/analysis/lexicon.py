@@ -224,8 +224,9 @@ HYPOTHETICAL = (
 VOLITION = r"\b(?:halua\w*|tahdo\w*|vill|önskar|want|wish)\b"
 # what marketing is the object of: measuring it is analytics, not marketing tracking
 MEASURES_MARKETING = (
-    r"(?:improv\w*|develop\w*|effectiveness of|measur\w*|evaluat\w*|success of|how often|tehokkuu\w*|"
-    r"onnistumis\w*|mitata|mittaa\w*|kuinka usein|förbättra|utveckla|effekt\w*|utvärdera|"
+    r"(?:improv\w*|develop\w*|effectiveness of|measur\w*|evaluat\w*|success of|how often|"
+    r"tehokkuu\w*|onnistumis\w*|mitata|mittaa\w*|kuinka usein|förbättra|utveckla|effekt\w*|"
+    r"utvärdera|"
     r"hur ofta)\W+(?:\w+\W+){0,4}$"
 )
 

@@ -136,11 +136,31 @@ class Document:
         return self.text[start:end]
 
 
+_CONTINUES_RE = re.compile(r"^[ \t]*[a-zåäöü]")
+_ROW_RE = re.compile(r"\t|\||^\W{0,3}(?:[-*•▪◦●■]|\d+[.)])\s")
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """Hard-wrapped prose (plain text, Markdown sources) joined back into its lines: a line
+    that starts in lower case continues the previous one unless that ended a sentence or is
+    a table row. Whitespace collapses in the normalised text either way, so quotes do not
+    change; sentences and negation scope no longer stop at the wrap."""
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1].rstrip() if out else ""
+        if (prev and _CONTINUES_RE.match(line) and not prev.endswith((".", "!", "?", ":", ";"))
+                and not _ROW_RE.search(prev) and not _ROW_RE.search(line)):
+            out[-1] = prev + " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
 def segment(raw_text: str) -> Document:
     parts: list[str] = []
     segments: list[Segment] = []
     pos = 0
-    for line_no, line in enumerate(raw_text.split("\n")):
+    for line_no, line in enumerate(unwrap(raw_text.split("\n"))):
         for piece in _SPLIT_RE.split(line):
             piece = _WS_RE.sub(" ", piece).strip()
             if not piece:
