@@ -1,5 +1,6 @@
 """Runs the analyzer over our own labelled notices (tests/notices) and checks the scores."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,6 @@ from consent_service.analysis.evaluate import evaluate, format_report
 
 NOTICES = Path(__file__).resolve().parents[1] / "notices"
 LABELS = NOTICES / "labels.json"
-# The workspace's shared/ sits beside the repository (also in CI); read, never copied.
-DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "notices"
 
 
 def test_own_notices_score_high():
@@ -47,11 +46,45 @@ def test_every_evidence_is_a_substring_of_the_normalised_text(path):
     assert set(result["banner"]) == {"fi", "sv", "en"}
 
 
-@pytest.mark.skipif(not (DEV_SET / "labels.json").exists(), reason="shared dev set not present")
-def test_dev_set_targets():
-    report = evaluate(DEV_SET, DEV_SET / "labels.json")
-    f = report["fields"]
-    assert f["categories"]["f1"] >= 0.95, format_report(report)
-    assert f["services"]["f1"] >= 0.9, format_report(report)
-    assert f["controller"]["accuracy"] == 1.0, format_report(report)
-    assert f["business_id"]["accuracy"] == 1.0, format_report(report)
+# The floors of issue 18, on both real sets. In CI, shared/ is a copy beside the clone, so a
+# missing folder there is a broken set-up, not a reason to skip.
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+FLOORS = {
+    ("categories", "f1"): 0.95,
+    ("cat:preferences", "f1"): 0.85,
+    ("services", "f1"): 0.95,
+    ("controller", "accuracy"): 0.90,
+    ("browser_settings", "accuracy"): 0.90,
+    ("transfers", "accuracy"): 0.90,
+    ("evidence", "accuracy"): 1.0,
+}
+
+
+@pytest.mark.parametrize("folder", ["notices", "notices-dev"])
+def test_real_notice_sets_hold_their_floors(folder):
+    directory = SHARED / folder
+    if not (directory / "labels.json").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{directory} is missing: CI must have shared/ beside the clone")
+        pytest.skip(f"{directory} not present (the real notices live in ../shared beside the "
+                    "repository; CI has them and fails without them)")
+    report = evaluate(directory, directory / "labels.json")
+    fields = report["fields"]
+    low = {f"{field}.{measure}": round(fields[field][measure], 3)
+           for (field, measure), floor in FLOORS.items() if fields[field][measure] < floor}
+    assert not low, f"below floor: {low}\n" + format_report(report)
+
+
+def test_floor_check_names_the_class_that_dropped(tmp_path):
+    """The floors are not vacuous: a label set the analyzer cannot meet fails on its class."""
+    import json
+
+    (tmp_path / "a.txt").write_text("Käytämme evästeitä kävijätilastojen keräämiseen.",
+                                    encoding="utf-8")
+    labels = {"a.txt": {"categories": {"necessary": True, "preferences": True,
+                                       "analytics": True, "marketing": False}}}
+    (tmp_path / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    fields = evaluate(tmp_path, tmp_path / "labels.json")["fields"]
+    assert fields["cat:preferences"]["recall"] == 0.0
+    assert fields["cat:analytics"]["f1"] == 1.0
+    assert fields["categories"]["f1"] < FLOORS[("categories", "f1")]
