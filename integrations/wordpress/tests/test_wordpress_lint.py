@@ -56,12 +56,133 @@ def test_phpcs_wordpress_style():
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def test_unit_matching_marking_and_validation():
+GA = 'type="text/plain" data-category="analytics" data-cs-service="google-analytics"'
+FB = 'type="text/plain" data-category="marketing" data-cs-service="facebook-pixel"'
+GTAG = "https://www.googletagmanager.com/gtag/js?id=G-1"
+# (page, the page after the server-side rewrite): the built-in tokenizer (WordPress 6.1).
+REWRITES = [
+    # <script src>, attributes kept in place, the original type kept aside when not JS.
+    (f'<script async src="{GTAG}"></script>', f'<script {GA} async src="{GTAG}"></script>'),
+    (f"<SCRIPT SRC={GTAG} type='text/javascript'></SCRIPT>",
+     f"<SCRIPT {GA} SRC={GTAG} ></SCRIPT>"),
+    ('<script type="module" src="//connect.facebook.net/m.js"></script>',
+     f'<script {FB} data-cs-type="module"  src="//connect.facebook.net/m.js"></script>'),
+    # Inline snippets: a tracker host in the code, or a service's signature.
+    ("<script>!function(){}(window,document,'script','https://connect.facebook.net/en_US/"
+     "fbevents.js');</script>",
+     f"<script {FB}>!function(){{}}(window,document,'script','https://connect.facebook.net/"
+     "en_US/fbevents.js');</script>"),
+    ("<script>gtag('config', 'G-1');</script>", f"<script {GA}>gtag('config', 'G-1');</script>"),
+    ('<script>var u = "https:\\/\\/www.facebook.com\\/tr?id=1";</script>',
+     f'<script {FB}>var u = "https:\\/\\/www.facebook.com\\/tr?id=1";</script>'),
+    # Consent Mode calls and other inline code stay; so do data blocks and opt-in markup.
+    ("<script>gtag('consent', 'default', {});</script>",) * 2,
+    ('<script type="application/ld+json">{"u": "https://connect.facebook.net/x"}</script>',) * 2,
+    (f'<script type="text/plain" data-category="analytics" src="{GTAG}"></script>',) * 2,
+    (f'<script data-consent-ignore src="{GTAG}"></script>',) * 2,
+    # A script's text is not markup: a tag inside a string, escaped states.
+    ('<script>var s = "<img src=https://www.facebook.com/tr>";</script>',
+     f'<script {FB}>var s = "<img src=https://www.facebook.com/tr>";</script>'),
+    ('<script>document.write("<!--<script>x()</script>-->"); var a = 1;</script>'
+     '<img src="https://www.facebook.com/tr?a">',
+     '<script>document.write("<!--<script>x()</script>-->"); var a = 1;</script>'
+     '<img data-category="marketing" data-cs-service="facebook-pixel" '
+     'data-src="https://www.facebook.com/tr?a" >'),
+    # Comments, raw text and attribute values hide what looks like a tag.
+    (f'<!-- <script src="{GTAG}"></script> --><textarea><img src="https://www.facebook.com/tr">'
+     '</textarea><title><script src="https://connect.facebook.net/x"></script></title>',) * 2,
+    (f'<div title=\'<script src="{GTAG}">\' data-x=">"></div>',) * 2,
+    (f'<!--><script src="{GTAG}"></script>', f'<!--><script {GA} src="{GTAG}"></script>'),
+    # iframes and pixels: data-src, every duplicate src removed, entities decoded once.
+    ('<iframe width="560" src="https://www.youtube.com/embed/abc?a=1&amp;b=2" '
+     'allowfullscreen></iframe>',
+     '<iframe data-category="marketing" data-cs-service="youtube" '
+     'data-src="https://www.youtube.com/embed/abc?a=1&amp;b=2" width="560"  '
+     'allowfullscreen></iframe>'),
+    ('<img src=https://www.facebook.com/tr?id=1 src="https://ok.example/a.png" alt="">',
+     '<img data-category="marketing" data-cs-service="facebook-pixel" '
+     'data-src="https://www.facebook.com/tr?id=1"   alt="">'),
+    ('<noscript><img height="1" src="https://www.facebook.com/tr?id=1&amp;ev=PageView"/>'
+     '</noscript>',
+     '<noscript><img data-category="marketing" data-cs-service="facebook-pixel" '
+     'data-src="https://www.facebook.com/tr?id=1&amp;ev=PageView" height="1" /></noscript>'),
+    # Vimeo is not in these rules, but iframes of the banner's embed hosts are held back too.
+    ('<iframe src="https://player.vimeo.com/video/1"></iframe>',
+     '<iframe data-category="marketing" data-cs-service="vimeo" '
+     'data-src="https://player.vimeo.com/video/1" ></iframe>'),
+    ('<img src="https://player.vimeo.com/video/1.png">',) * 2,
+    # Resource hints would connect to the tracker before consent.
+    ('<link rel="preconnect" href="https://www.google-analytics.com">',
+     '<link data-cs-href="https://www.google-analytics.com" data-category="analytics" '
+     'data-cs-service="google-analytics" rel="preconnect" >'),
+    ('<link rel="stylesheet" href="https://www.google-analytics.com/x.css">',) * 2,
+    # Necessary services, look-alike hosts, relative URLs, the filter, a tag cut by EOF.
+    ('<script src="https://www.google.com/recaptcha/api.js"></script>',) * 2,
+    ('<script src="https://evilgoogle-analytics.com/a.js"></script>'
+     '<script src="/wp-content/x.js?u=https://connect.facebook.net/"></script>',) * 2,
+    (f'<script src="{GTAG}&filtered-out"></script>',) * 2,
+    (f'<p>text</p><script src="{GTAG}"',) * 2,
+]
+
+
+def run_unit(tmp_path):
     php = need("php", "php-cli")
-    res = subprocess.run([php, str(HERE / "fixtures" / "unit.php"), str(PLUGIN)],
+    cases = tmp_path / "rewrite-cases.json"
+    cases.write_text(json.dumps([page for page, *_ in REWRITES]))
+    res = subprocess.run([php, str(HERE / "fixtures" / "unit.php"), str(PLUGIN), str(cases)],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
-    out = json.loads(res.stdout)
+    return json.loads(res.stdout)
+
+
+def test_unit_rewrite_with_the_tokenizer(tmp_path):
+    out = run_unit(tmp_path)
+    for (page, expected), got in zip(REWRITES, out["rewrites"], strict=True):
+        assert got == expected, page
+
+
+def test_unit_witness_heads_site_health_and_bridge(tmp_path):
+    out = run_unit(tmp_path)
+    w = out["witness"]
+    assert [h["tree_size"] for h in w["ok"]] == [3]
+    assert w["old"] and w["bad_hash"] and w["bad_size"] and w["not_array"]
+    first = out["first"]
+    assert "consent-service-loader" in first[0]  # a held-back script before it does not run
+    assert first[1] == "<script>"  # a comment and JSON-LD do not run; this one does
+    assert first[2] is None
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not installed")
+    # The WP Consent API bridge against the banner's public API, in node.
+    harness = """
+const calls = [];
+const window = new EventTarget();
+const document = new EventTarget();
+window.wp_set_consent = (c, v) => calls.push(c + '=' + v);
+window.consentService = { getConsent: () => (%s) };
+%s
+const before = calls.splice(0);
+window.dispatchEvent(new CustomEvent('consent:changed', { detail: { action: 'withdraw',
+  choices: { necessary: true, analytics: false, marketing: true } } }));
+console.log(JSON.stringify({ type: window.wp_consent_type, before, after: calls }));
+"""
+    results = []
+    for stored in ("null", "{choices: {necessary: true, analytics: true, marketing: false}}"):
+        res = subprocess.run([node, "-e", harness % (stored, out["bridge"])],
+                             capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        results.append(json.loads(res.stdout))
+    deny_all = ["functional=allow", "preferences=deny", "statistics=deny",
+                "statistics-anonymous=deny", "marketing=deny"]
+    assert results[0]["type"] == "optin" and results[0]["before"] == deny_all
+    assert results[1]["before"] == ["functional=allow", "preferences=deny", "statistics=allow",
+                                    "statistics-anonymous=allow", "marketing=deny"]
+    assert results[1]["after"] == ["functional=allow", "preferences=deny", "statistics=deny",
+                                   "statistics-anonymous=deny", "marketing=allow"]
+
+
+def test_unit_matching_marking_and_validation(tmp_path):
+    out = run_unit(tmp_path)
     assert out["services"] == {"google-analytics": "analytics", "facebook-pixel": "marketing"}
     assert out["rules"] == 2  # the malformed rule is dropped
     a, m = "analytics", "marketing"
@@ -80,8 +201,10 @@ def test_unit_matching_marking_and_validation():
             marked.split(f"id='{sid}'")[0].rsplit("\n", 1)[-1]
     assert "text/javascript" not in marked
     assert 'data-cs-type="module"' in out["module"]
-    assert out["urls"] == ["https://consent.example.fi", "http://127.0.0.1:5000",
-                           "http://localhost:8080/cs", None, None, None, None, None, None]
+    # http only for hosts in CONSENT_SERVICE_ALLOWED_HOSTS (" 127.0.0.1:5000, Intranet.example ").
+    assert out["urls"] == ["https://consent.example.fi", "http://127.0.0.1:5000", None, None,
+                           None, None, None, None, None, None, None,
+                           "http://intranet.example/cs", None]
     assert out["keys"] == [True, False, False, False, True, False]
 
 
