@@ -166,8 +166,8 @@ def run_scan_job(scan_id: int) -> None:
 def get_scan(site: Site, scan_id: int) -> Scan:
     from ..services.errors import NotFound
 
-    # Ids past the database's 64-bit integer are no scan (not an overflow error).
-    scan = db.session.get(Scan, scan_id) if 0 < scan_id < 2**63 else None
+    # scan.id is a 32-bit INTEGER on PostgreSQL: a larger id is no scan, not an overflow.
+    scan = db.session.get(Scan, scan_id) if 0 < scan_id < 2**31 else None
     if scan is None or scan.site_id != site.id:
         raise NotFound("Unknown scan", {"scan_id": [scan_id]})
     return scan

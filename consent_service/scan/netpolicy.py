@@ -37,6 +37,10 @@ RANGES: list[tuple[Network, str]] = [(ipaddress.ip_network(n), reason) for n, re
     ("169.254.0.0/16", "link-local"),
     ("224.0.0.0/4", "multicast"),
     ("240.0.0.0/4", "reserved"),
+    # Named here too: what ipaddress calls global differs between Python versions.
+    ("192.0.0.0/24", "reserved"), ("192.0.2.0/24", "reserved"), ("192.88.99.0/24", "reserved"),
+    ("198.18.0.0/15", "reserved"), ("198.51.100.0/24", "reserved"),
+    ("203.0.113.0/24", "reserved"),
     ("::/128", "unspecified"),
     ("::1/128", "loopback"),
     ("fc00::/7", "unique-local"),
@@ -45,6 +49,8 @@ RANGES: list[tuple[Network, str]] = [(ipaddress.ip_network(n), reason) for n, re
     ("ff00::/8", "multicast"),
     ("64:ff9b:1::/48", "nat64-local"),
     ("2001::/32", "teredo"),
+    ("100::/64", "reserved"), ("2001:2::/48", "reserved"), ("2001:10::/28", "reserved"),
+    ("2001:db8::/32", "reserved"),
 )]
 # Forms that carry an IPv4 address inside an IPv6 one; the IPv4 address decides.
 MAPPED = ipaddress.ip_network("::ffff:0:0/96")

@@ -82,6 +82,7 @@ def test_own_banner_and_api(app, client, live, no_orphans):
 
 
 def _login(client, app, site):
+    from consent_service.admin.common import session_fingerprint
     from consent_service.services import sessions
     from consent_service.services.users import create_user, grant
 
@@ -91,6 +92,7 @@ def _login(client, app, site):
     with client.session_transaction() as sess:
         sess["uid"] = user.id
         sess["sid"] = token
+        sess["fp"] = session_fingerprint(user)
     return user
 
 
