@@ -84,21 +84,27 @@ ok "analysed a notice (analytics and marketing, Google Analytics and Meta Pixel 
 
 site_key=$("$cs" site create --domain smoke.example.fi --notice "$work/notice.txt" --publish \
   | "$work/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["site_key"])')
-"$cs" seal >/dev/null   # creates the chain's signing key, on purpose
-[ -f "$instance/signing-key.pem" ] || fail "no signing key at $instance/signing-key.pem"
-ok "site $site_key published, signing key created"
+ok "site $site_key published"
 
 "$cs" serve --bind "127.0.0.1:$port" --workers 2 >"$work/serve.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$port"
-ready=""
+up=""
 for _ in $(seq 60); do
   kill -0 "$server" 2>/dev/null || fail "consent-service serve exited"
-  if curl -fsS "$base/readyz" >"$work/ready.json" 2>/dev/null; then ready=1; break; fi
+  if curl -fsS "$base/healthz" >/dev/null 2>&1; then up=1; break; fi
   sleep 1
 done
-[ -n "$ready" ] || fail "/readyz never answered 200: $(curl -s "$base/readyz")"
-ok "/readyz: $(cat "$work/ready.json")"
+[ -n "$up" ] || fail "/healthz never answered 200"
+# No signing key yet: alive and healthy, but not ready.
+code=$(curl -s -o "$work/unready.json" -w '%{http_code}' "$base/readyz")
+[ "$code" = 503 ] && grep -q signing_key "$work/unready.json" \
+  || fail "/readyz without a signing key: $code $(cat "$work/unready.json")"
+ok "/readyz before the key: 503 $(cat "$work/unready.json")"
+"$cs" keys init >/dev/null   # the chain's signing key: only an explicit command creates it
+[ -f "$instance/signing-key.pem" ] || fail "no signing key at $instance/signing-key.pem"
+curl -fsS "$base/readyz" >"$work/ready.json" || fail "/readyz after keys init: $(curl -s "$base/readyz")"
+ok "/readyz after keys init: $(cat "$work/ready.json")"
 grep -q "Listening at: http://127.0.0.1:$port" "$work/serve.log" || fail "gunicorn did not log its address"
 
 curl -fsS -o "$work/loader.js" "$base/loader/$site_key.js" || fail "GET /loader/$site_key.js"
