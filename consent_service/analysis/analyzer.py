@@ -134,6 +134,16 @@ def analyze(data: str | bytes, *, today: date | None = None, catalog: Catalog | 
     # residue: tracker code, URLs and cookie names; in prose they declare the service
     findings: list[dict] = []
     declared = {s["id"] for s in services}
+    # cookie declaration tables name services by their cookies ("_ga | Google | 2 years")
+    for sid, _start, _end, ev in detect.find_declared_cookies(an, catalog):
+        service = catalog.get(sid)
+        if sid in declared or service is None:
+            continue
+        services.append({"id": sid, "name": service.name, "category": service.category,
+                         "evidence": ev})
+        found[service.category if _implies_category(service) else "necessary"].append(ev)
+        declared.add(sid)
+
     reported: set[str] = set()
     for sid, start, end in detect.find_markers(an, catalog):
         if sid in declared or sid in reported:

@@ -29,6 +29,7 @@ _MEASURES_MKT_RE = re.compile(lx.MEASURES_MARKETING)
 _PREF_VERB_RE = re.compile(lx.PREF_VERB)
 _PREF_NOUN_RE = re.compile(lx.PREF_NOUN)
 _PREF_SPECIFIC_RE = re.compile(lx.PREF_SPECIFIC)
+_PREF_HEADING_RE = re.compile(lx.PREF_HEADING)
 _BROWSER_RE = re.compile(lx.BROWSER_WORD)
 _CONSENT_CHOICE_RE = re.compile(lx.CONSENT_CHOICE)
 _ONSITE_RE = re.compile(lx.ONSITE_TECH)
@@ -155,7 +156,16 @@ def _preference(s: str):
 def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     found: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
     negs: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
-    for sent in an.sentences:
+    for i, sent in enumerate(an.sentences):
+        if (sent.heading or sent.label) and _PREF_HEADING_RE.match(sent.lower):
+            # the category's heading counts when what follows is not "not used" and is not
+            # only the consent choice
+            nxt = an.sentences[i + 1] if i + 1 < len(an.sentences) else None
+            if nxt is not None and not nxt.heading and not _NEG_AFTER_RE.search(nxt.lower) \
+                    and not _NEG_RE.match(nxt.lower) and not _CONSENT_CHOICE_RE.search(nxt.lower):
+                q = an.quote(sent)
+                if q not in found["preferences"]:
+                    found["preferences"].append(q)
         if sent.heading:
             continue
         # what cookies can do in general, or might do one day, is not what this site does
@@ -334,6 +344,69 @@ def find_markers(an: Analysis, catalog: Catalog) -> list[tuple[str, int, int]]:
         if service is not None and service.category != "necessary":
             out.append((service.id, m.start(), m.end()))
     return sorted(out, key=lambda t: t[1])
+
+
+_ROW_WORDS_RE = re.compile(lx.ROW_WORDS)
+_COOKIE_TOKEN_RE = re.compile(r"(?<![\w.@/-])([_A-Za-z][\w-]{2,60})(?![\w(])")
+_COOKIE_NAME_CACHE: dict[int, tuple] = {}
+
+
+def _cookie_names(catalog: Catalog):
+    cached = _COOKIE_NAME_CACHE.get(id(catalog))
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    exact, globs = {}, []
+    for service in catalog.services:
+        for cookie in service.cookies:
+            if cookie.name in lx.COOKIE_NAME_STOP or len(cookie.name.replace("*", "")) < 3:
+                continue
+            if cookie.is_pattern:
+                globs.append((re.compile(re.escape(cookie.name).replace(r"\*", r"[\w-]*") + "$"),
+                              service.id))
+            else:
+                exact.setdefault(cookie.name, service.id)
+    _COOKIE_NAME_CACHE.clear()
+    _COOKIE_NAME_CACHE[id(catalog)] = (catalog, (exact, globs))
+    return exact, globs
+
+
+def _row_of(an: Analysis, pos: int) -> tuple[int, int]:
+    """The span of the table row (one source line, all its cells) that holds ``pos``."""
+    segs = an.doc.segments
+    i = max(0, bisect.bisect_right([s.start for s in segs], pos) - 1)
+    line = segs[i].line
+    a = b = i
+    while a > 0 and segs[a - 1].line == line:
+        a -= 1
+    while b + 1 < len(segs) and segs[b + 1].line == line:
+        b += 1
+    return segs[a].start, segs[b].end
+
+
+def find_declared_cookies(an: Analysis, catalog: Catalog) -> list[tuple[str, int, int, str]]:
+    """(service id, start, end, evidence) for catalog cookie names written in a declaration
+    row: beside a lifetime, a provider or expiry column, or in a section about cookies."""
+    exact, globs = _cookie_names(catalog)
+    text = an.doc.text
+    out = []
+    for m in _COOKIE_TOKEN_RE.finditer(text):
+        name = m.group(1)
+        sid = exact.get(name)
+        if sid is None and ("_" in name or "-" in name):
+            sid = next((g for rx, g in globs if rx.match(name)), None)
+        if sid is None:
+            continue
+        row_a, row_b = _row_of(an, m.start())
+        sent = an.sentence_at(m.start())
+        context = text[row_a:row_b] if row_b - row_a < 600 else sent.text
+        if not (_ROW_WORDS_RE.search(context.lower()) or _COOKIE_RE.search(sent.section)):
+            continue
+        if negated(an, sent, sent.lower, _Span(m.start() - sent.start, m.end() - sent.start)):
+            continue
+        a, b = (row_a, row_b) if row_b - row_a <= MAX_QUOTE else (sent.start, sent.end)
+        ev = text[a:b][:MAX_QUOTE].rstrip() if b - a > MAX_QUOTE else text[a:b]
+        out.append((sid, m.start(), m.end(), ev))
+    return out
 
 
 def is_declaration(an: Analysis, start: int, end: int) -> bool:

@@ -349,3 +349,24 @@ ORG_NOUNS = frozenset(
 )
 NAME_LABEL = r"(?:yhdistyksen |yrityksen |organisaation )?nimi|namn|name|toiminimi|firma"
 WE_MARKER = r"^\s*[(,]\s*(?:jäljempänä |hereinafter |nedan )?[\"“”'‘’]?(?:we|us|me|vi|meidän|oss)\b"
+
+# --- cookie declaration tables --------------------------------------------------------------
+# a row of a declaration (Cookiebot, CookieYes, Complianz or hand-made): a lifetime or a
+# provider/expiry column beside the cookie's name
+ROW_WORDS = (
+    r"\b\d+\s*(?:years?|yrs?|months?|days?|hours?|minutes?|mins?|vuo\w*|v\b|kuukau\w*|kk\b|"
+    r"päiv\w*|tun\w*|min\w*|år|månad\w*|mån\b|dag\w*|timm\w*|d\b|h\b)|\bsession\b|istun\w*|"
+    r"sessio\w*|\bpersistent|pysyv\w*|beständig|permanent|expiry|expiration|voimassaolo|"
+    r"vanhenee|säilytysaika|lagringstid|giltighet|utgång|provider|tarjoaja|palveluntarjoaja|"
+    r"leverantör|duration|kesto|varaktighet"
+)
+# cookie names that are also ordinary words or too short to trust outside their catalog row
+COOKIE_NAME_STOP = frozenset("C cid cart fr sb mid uid PREF localization csrftoken".split())
+
+# a cookie category's own heading or table cell ("Functional", "Toiminnalliset evästeet")
+PREF_HEADING = (
+    r"^\W*(?:\d+\.?\s*)?(?:functional(?:ity)?(?: cookies)?|preferences?(?: cookies)?|"
+    r"toiminnalliset(?: evästeet)?|toiminnallisuusevästeet|mieltymysevästeet|asetusevästeet|"
+    r"funktionella(?: kakor| cookies)?|funktionskakor|inställningskakor|preferenskakor|"
+    r"preferenser)\W*$"
+)
