@@ -106,6 +106,15 @@ REWRITES = [
      '</noscript>',
      '<noscript><img data-category="marketing" data-cs-service="facebook-pixel" '
      'data-src="https://www.facebook.com/tr?id=1&amp;ev=PageView" height="1" /></noscript>'),
+    # URLs as the browser reads them: one slash or backslashes after the scheme, %xx hosts.
+    ('<img src="https:/www.facebook.com/tr?x"><img src="https:\\\\www.facebook.com\\tr">'
+     '<img src="//www.facebook%2Ecom/tr">',
+     '<img data-category="marketing" data-cs-service="facebook-pixel" '
+     'data-src="https:/www.facebook.com/tr?x" >'
+     '<img data-category="marketing" data-cs-service="facebook-pixel" '
+     'data-src="https:\\\\www.facebook.com\\tr" >'
+     '<img data-category="marketing" data-cs-service="facebook-pixel" '
+     'data-src="//www.facebook%2Ecom/tr" >'),
     # Vimeo is not in these rules, but iframes of the banner's embed hosts are held back too.
     ('<iframe src="https://player.vimeo.com/video/1"></iframe>',
      '<iframe data-category="marketing" data-cs-service="vimeo" '
@@ -298,3 +307,15 @@ def test_build_makes_an_installable_zip(tmp_path):
         z.extractall(tmp_path)
     assert (tmp_path / "consent-service" / "consent-service.php").read_bytes() == \
         (PLUGIN / "consent-service.php").read_bytes()
+
+
+def test_buffer_benchmark_runs():
+    """bench_buffer.php measures the real rewrite (the figure itself is reported, not asserted:
+    timings on a shared CI machine are no test)."""
+    php = need("php", "php-cli")
+    res = subprocess.run([php, str(HERE / "bench_buffer.php"), str(PLUGIN), "5"],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = json.loads(res.stdout)
+    assert out["page_bytes"] >= 200 * 1024 and out["tags_rewritten"] == 10
+    assert out["rewrite_ms"] > 0 and out["baseline_ms"] >= 0

@@ -235,8 +235,10 @@ class Stack:
             "from consent_service.services.setup import create_site_with_policy\n"
             "app = create_app()\n"
             "with app.app_context():\n"
-            f"    r = create_site_with_policy(['127.0.0.1:{self.wp_port}'], name='WordPress e2e',"
-            f" services={SERVICES!r}, publish=True)\n"
+            # site domains are public names; the local WordPress is an allowed origin
+            f"    r = create_site_with_policy(['wp-e2e.example.fi'], name='WordPress e2e',"
+            f" services={SERVICES!r}, publish=True,"
+            f" allowed_origins=['http://127.0.0.1:{self.wp_port}'])\n"
             "    print(json.dumps(r))\n"
         )
         res = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self._cs_env,

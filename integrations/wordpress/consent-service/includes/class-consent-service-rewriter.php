@@ -75,6 +75,14 @@ class Consent_Service_Rewriter {
 	const WS = " \t\n\f\r";
 
 	/**
+	 * Skips, in one PCRE call, text and every tag that cannot matter (end tags, and start
+	 * tags other than raw-text elements and script/iframe/img/link), quoted values included;
+	 * it stops at `<!`, `<?`, a tag that matters or anything it is unsure of, which the
+	 * tokenizer then reads step by step. `\K` reports where it stopped without a copy.
+	 */
+	const SKIP = '/\G(?:[^<]++|<(?![!?\/a-zA-Z])|<\/?(?!(?:script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext|img|link)[\t\n\f\r \/>])[a-zA-Z][^\t\n\f\r \/>]*+(?>[^>"\'=]++|=[\t\n\f\r ]*+"[^"]*+"|=[\t\n\f\r ]*+\'[^\']*+\'|=|["\'])*+>)*+\K/i';
+
+	/**
 	 * Exact host => list of array( path prefix, rule index ).
 	 *
 	 * @var array<string, array>
@@ -208,13 +216,16 @@ class Consent_Service_Rewriter {
 		if ( '' === $url ) {
 			return null;
 		}
+		// Browsers read a backslash as a slash in http(s) URLs, and skip any number of
+		// slashes after the scheme.
+		$url = str_replace( '\\', '/', $url );
 		if ( 0 === strpos( $url, '//' ) ) {
 			$url = 'https:' . $url;
-		} elseif ( 1 !== preg_match( '#^https?://#i', $url ) ) {
+		} elseif ( 1 === preg_match( '#^(https?:)/+#i', $url, $scheme ) ) {
+			$url = $scheme[1] . '//' . substr( $url, strlen( $scheme[0] ) );
+		} else {
 			return null; // Relative URLs are the site's own; other schemes fetch nothing remote.
 		}
-		// Browsers read a backslash as a slash in http(s) URLs.
-		$url  = str_replace( '\\', '/', $url );
 		$rest = substr( $url, strpos( $url, '//' ) + 2 );
 		$end  = strcspn( $rest, '/?#' );
 		$auth = substr( $rest, 0, $end );
@@ -223,7 +234,7 @@ class Consent_Service_Rewriter {
 		if ( '[' !== substr( $host, 0, 1 ) && false !== strpos( $host, ':' ) ) {
 			$host = substr( $host, 0, strpos( $host, ':' ) );
 		}
-		$host = rtrim( strtolower( $host ), '.' );
+		$host = rtrim( strtolower( rawurldecode( $host ) ), '.' ); // Browsers decode %xx in hosts.
 		$path = (string) substr( $rest, $end );
 		$path = substr( $path, 0, strcspn( $path, '?#' ) );
 		$path = '' === $path ? '/' : $path;
@@ -436,6 +447,9 @@ class Consent_Service_Rewriter {
 		$out          = '';
 		$copied       = 0;
 		while ( $pos < $len ) {
+			if ( 1 === preg_match( self::SKIP, $html, $m, PREG_OFFSET_CAPTURE, $pos ) ) {
+				$pos = $m[0][1];
+			}
 			$lt = strpos( $html, '<', $pos );
 			if ( false === $lt || $lt + 1 >= $len ) {
 				break;
@@ -445,51 +459,142 @@ class Consent_Service_Rewriter {
 				$pos = self::skip_markup_declaration( $html, $lt, $len );
 				continue;
 			}
-			if ( '?' === $next ) {
-				$gt  = strpos( $html, '>', $lt );
-				$pos = false === $gt ? $len : $gt + 1;
-				continue;
-			}
-			$closing = '/' === $next;
-			$start   = $closing ? $lt + 2 : $lt + 1;
-			if ( $start >= $len || ! ctype_alpha( $html[ $start ] ) ) {
-				if ( $closing ) {
-					// "</>" is dropped; "</ + not a letter" is a bogus comment.
+			if ( '?' === $next || '/' === $next ) {
+				if ( '/' === $next && $lt + 2 < $len && ctype_alpha( $html[ $lt + 2 ] ) ) {
+					$pos = self::tag_end( $html, $lt + 2, $len ); // An end tag.
+				} else {
+					// "<?…>" and "</ + not a letter…>" are bogus comments.
 					$gt  = strpos( $html, '>', $lt );
 					$pos = false === $gt ? $len : $gt + 1;
-				} else {
-					$pos = $lt + 1;
+				}
+				if ( false === $pos ) {
+					break;
 				}
 				continue;
 			}
-			$name_len = strcspn( $html, self::WS . '/>', $start );
-			$tag      = strtolower( substr( $html, $start, $name_len ) );
-			$wanted   = ! $closing && ( 'script' === $tag || 'iframe' === $tag || 'img' === $tag || 'link' === $tag );
-			$parsed   = self::parse_attributes( $html, $start + $name_len, $len, $wanted );
-			if ( null === $parsed ) {
+			if ( ! ctype_alpha( $next ) ) {
+				$pos = $lt + 1;
+				continue;
+			}
+			$start = $lt + 1;
+			$tag   = '';
+			// Only names starting with these letters matter: script, style, iframe, img, link,
+			// title, textarea, xmp, noembed, noframes, plaintext.
+			if ( false !== strpos( 'siltxnpSILTXNP', $next ) ) {
+				$tag = strtolower( substr( $html, $start, strcspn( $html, self::WS . '/>', $start ) ) );
+			}
+			$name_end = $start + strlen( $tag );
+			$end      = self::tag_end( $html, $name_end, $len );
+			if ( false === $end ) {
 				break; // EOF inside a tag: the browser drops it.
 			}
-			$pos = $parsed['end'];
-			if ( $closing ) {
+			$pos = $end;
+			if ( 'script' === $tag ) {
+				$pos = self::script_end( $html, $end, $len );
+			} elseif ( isset( self::RAW_TEXT[ $tag ] ) ) {
+				$pos = 'plaintext' === $tag ? $len : self::raw_text_end( $html, $end, $len, $tag );
+			}
+			if ( 'script' !== $tag && 'img' !== $tag && 'iframe' !== $tag && 'link' !== $tag ) {
 				continue;
 			}
-			$text_end = $pos;
-			if ( 'script' === $tag ) {
-				$text_end = self::script_end( $html, $pos, $len );
-			} elseif ( isset( self::RAW_TEXT[ $tag ] ) ) {
-				$text_end = 'plaintext' === $tag ? $len : self::raw_text_end( $html, $pos, $len, $tag );
+			if ( 'script' !== $tag && ! $this->may_match( substr( $html, $name_end, $end - $name_end ) ) ) {
+				continue;
 			}
-			if ( $wanted ) {
-				$text   = 'script' === $tag ? substr( $html, $pos, $text_end - $pos ) : '';
-				$change = $this->decide( $tag, $parsed['attrs'], $text );
-				if ( null !== $change ) {
-					$out   .= substr( $html, $copied, $lt - $copied ) . self::rebuild_tag( $html, $lt, $start + $name_len, $parsed, $change );
-					$copied = $pos;
-				}
+			$parsed = self::parse_attributes( $html, $name_end, $len );
+			if ( null === $parsed || $parsed['end'] !== $end ) {
+				continue;
 			}
-			$pos = $text_end;
+			$text   = 'script' === $tag ? substr( $html, $end, $pos - $end ) : '';
+			$change = $this->decide( $tag, $parsed['attrs'], $text );
+			if ( null !== $change ) {
+				$out   .= substr( $html, $copied, $lt - $copied ) . self::rebuild_tag( $html, $lt, $name_end, $parsed, $change );
+				$copied = $end;
+			}
 		}
 		return 0 === $copied ? $html : $out . substr( $html, $copied );
+	}
+
+	/**
+	 * Whether a tag's attribute text holds an absolute URL of a host the rules name (decoded
+	 * as the browser would decode it): most images and links do not, and skip the full parse.
+	 *
+	 * @param string $attributes Raw text between the tag name and `>`.
+	 * @return bool
+	 */
+	private function may_match( $attributes ) {
+		if ( false !== strpos( $attributes, '&' ) || false !== strpos( $attributes, '%' ) ) {
+			$attributes = rawurldecode( html_entity_decode( $attributes, ENT_QUOTES | ENT_HTML5, 'UTF-8' ) );
+		}
+		if ( ! preg_match_all( '~(?:https?:[/\\\\]+|[/\\\\]{2})([^/\\\\?#\s"\'<>]+)~i', $attributes, $m ) ) {
+			return false;
+		}
+		foreach ( $m[1] as $authority ) {
+			if ( null !== $this->host_rule( $authority ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether any rule names this host (exact or under a wildcard), whatever the path.
+	 *
+	 * @param string $authority The URL authority: host, host:port or user@host.
+	 * @return true|null
+	 */
+	private function host_rule( $authority ) {
+		$at   = strrpos( $authority, '@' );
+		$host = false === $at ? $authority : substr( $authority, $at + 1 );
+		if ( '[' !== substr( $host, 0, 1 ) && false !== strpos( $host, ':' ) ) {
+			$host = substr( $host, 0, strpos( $host, ':' ) );
+		}
+		$host = rtrim( strtolower( $host ), '.' );
+		if ( isset( $this->exact[ $host ] ) ) {
+			return true;
+		}
+		while ( '' !== $host ) {
+			if ( isset( $this->wild[ $host ] ) ) {
+				return true;
+			}
+			$dot  = strpos( $host, '.' );
+			$host = false === $dot ? '' : substr( $host, $dot + 1 );
+		}
+		return null;
+	}
+
+	/**
+	 * Where a tag ends: after the `>` that is not inside a quoted attribute value (a quote
+	 * opens a value only right after `=` and optional whitespace).
+	 *
+	 * @param string $html The page.
+	 * @param int    $pos  Offset after the tag name.
+	 * @param int    $len  Length of the page.
+	 * @return int|false Offset after `>`, false at EOF.
+	 */
+	private static function tag_end( $html, $pos, $len ) {
+		$at = $pos;
+		while ( true ) {
+			$at += strcspn( $html, '>"\'', $at );
+			if ( $at >= $len ) {
+				return false;
+			}
+			if ( '>' === $html[ $at ] ) {
+				return $at + 1;
+			}
+			$before = $at - 1;
+			while ( $before >= $pos && false !== strpos( self::WS, $html[ $before ] ) ) {
+				--$before;
+			}
+			if ( $before >= $pos && '=' === $html[ $before ] ) {
+				$close = strpos( $html, $html[ $at ], $at + 1 );
+				if ( false === $close ) {
+					return false;
+				}
+				$at = $close + 1;
+			} else {
+				++$at;
+			}
+		}
 	}
 
 	/**
@@ -529,28 +634,12 @@ class Consent_Service_Rewriter {
 	/**
 	 * Reads attributes from just after the tag name to the end of the tag.
 	 *
-	 * @param string $html   The page.
-	 * @param int    $pos    Offset after the tag name.
-	 * @param int    $len    Length of the page.
-	 * @param bool   $wanted Whether the attributes are needed (else only the end is found).
+	 * @param string $html The page.
+	 * @param int    $pos  Offset after the tag name.
+	 * @param int    $len  Length of the page.
 	 * @return array|null array( end => offset after `>`, attrs => name => value, spans => list of array( name, from, to ) ); null at EOF.
 	 */
-	private static function parse_attributes( $html, $pos, $len, $wanted ) {
-		if ( ! $wanted ) {
-			// Most tags: when no quote comes before the next ">", that ">" ends the tag.
-			$gt = strpos( $html, '>', $pos );
-			if ( false === $gt ) {
-				return null;
-			}
-			$segment = substr( $html, $pos, $gt - $pos );
-			if ( false === strpos( $segment, '"' ) && false === strpos( $segment, "'" ) ) {
-				return array(
-					'end'   => $gt + 1,
-					'attrs' => array(),
-					'spans' => array(),
-				);
-			}
-		}
+	private static function parse_attributes( $html, $pos, $len ) {
 		$attrs = array();
 		$spans = array();
 		$re    = '/\G[\t\n\f\r \/]*(?:(>)|([^\t\n\f\r \/>][^\t\n\f\r \/>=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"|\'([^\']*)\'|([^\t\n\f\r >]*)))?)/';
@@ -572,19 +661,17 @@ class Consent_Service_Rewriter {
 			if ( $end >= $len && ! isset( $m[3] ) ) {
 				return null;
 			}
-			if ( $wanted ) {
-				$name = strtolower( $m[2][0] );
-				$raw  = true;
-				foreach ( array( 3, 4, 5 ) as $group ) {
-					if ( isset( $m[ $group ] ) && -1 !== $m[ $group ][1] ) {
-						$raw = $m[ $group ][0];
-					}
+			$name = strtolower( $m[2][0] );
+			$raw  = true;
+			foreach ( array( 3, 4, 5 ) as $group ) {
+				if ( isset( $m[ $group ] ) && -1 !== $m[ $group ][1] ) {
+					$raw = $m[ $group ][0];
 				}
-				if ( ! array_key_exists( $name, $attrs ) ) {
-					$attrs[ $name ] = true === $raw ? true : html_entity_decode( $raw, ENT_QUOTES | ENT_HTML5, 'UTF-8' );
-				}
-				$spans[] = array( $name, $m[2][1], $end );
 			}
+			if ( ! array_key_exists( $name, $attrs ) ) {
+				$attrs[ $name ] = true === $raw ? true : html_entity_decode( $raw, ENT_QUOTES | ENT_HTML5, 'UTF-8' );
+			}
+			$spans[] = array( $name, $m[2][1], $end );
 			$pos = $end;
 		}
 		return null;
