@@ -36,7 +36,7 @@ function consent_service_bench_page( $size ) {
 		. '</head><body class="home page-template-default page page-id-2 wp-embed-responsive"><div id="page" class="site"><header id="masthead" class="site-header"><nav class="main-navigation"><ul id="primary-menu" class="menu"><li class="menu-item"><a href="/">Etusivu</a></li><li class="menu-item"><a href="/menu/">Menu</a></li><li class="menu-item"><a href="/yhteystiedot/">Yhteystiedot</a></li></ul></nav></header><main id="main">';
 	$i    = 0;
 	$body = '';
-	while ( strlen( $head ) + strlen( $body ) < $size - 2000 ) {
+	while ( strlen( $head ) + strlen( $body ) < $size ) {
 		++$i;
 		$body .= '<article id="post-' . $i . '" class="post-' . $i . ' post type-post status-publish format-standard has-post-thumbnail hentry category-uutiset">'
 			. '<header class="entry-header"><h2 class="entry-title"><a href="https://kahvila.example/' . $i . '/" rel="bookmark">Uusi paahto numero ' . $i . '</a></h2>'
