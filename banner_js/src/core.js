@@ -48,9 +48,9 @@ if (!w.consentService) {
     w.__csReady = start;
     const s = doc.createElement('script');
     s.src = String(config.ui).replace('{lang}', lang);
-    s.async = true;
     if (nonce) s.nonce = nonce;
-    doc.head.append(s);
+    // After the first paint, so the UI never delays it.
+    requestAnimationFrame(() => setTimeout(() => doc.head.append(s)));
   };
   /** @param {Function} factory */
   function start(factory) {

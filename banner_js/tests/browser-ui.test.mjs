@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withServerAndBrowser } from './helpers/suite.mjs';
-import { newContext, sleep, tabTo, focusedLabel, AXE_SOURCE } from './helpers/browser.mjs';
+import { newContext, sleep, tabTo, focusedLabel } from './helpers/browser.mjs';
 import { clickAction, bannerVisible, prefsVisible, until, consentCookie } from './helpers/actions.mjs';
 import { texts } from './fixtures/config.js';
 
@@ -166,29 +166,7 @@ for (const [w, h] of [[1280, 800], [375, 740]]) {
   });
 }
 
-async function runAxe(page) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const r = await axe.run({ include: [['#consent-service-root']] }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, rules: { region: { enabled: false } } });
-    return { violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })), passes: r.passes.length };
-  });
-}
-
-for (const lang of ['fi', 'sv', 'en']) {
-  test(`axe-core: no violations in the banner and the preference centre (${lang})`, async () => {
-    const { context, page } = await freshPage({ lang });
-    const a1 = await runAxe(page);
-    assert.deepEqual(a1.violations, [], `banner ${lang}`);
-    assert.ok(a1.passes > 5, 'axe looked into the shadow root');
-    await clickAction(page, 'settings');
-    await page.evaluate(() => document.getElementById('consent-service-root').shadowRoot.querySelectorAll('details').forEach((d) => (d.open = true)));
-    const a2 = await runAxe(page);
-    assert.deepEqual(a2.violations, [], `preference centre ${lang}`);
-    const title = await page.evaluate(() => document.getElementById('consent-service-root').shadowRoot.querySelector('#cs-ptitle').textContent);
-    assert.equal(title, texts[lang].preferences_title, 'language from <html lang>');
-    await context.close();
-  });
-}
+// axe-core and the language of every text: tests/browser-a11y.test.mjs.
 
 test('screenshots: banner and preference centre at 1280x800 and 375px (artifacts/)', async () => {
   for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['mobile', { width: 375, height: 740 }]]) {

@@ -1,7 +1,7 @@
 // Test pages. Each gets { lang, loaderSrc }; the loader is the first script in <head>.
 const head = ({ lang, loaderSrc }, title, extra = '') =>
   `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-  `<title>${title}</title><script src="${loaderSrc}" data-nonce="t3st" nonce="t3st"></script>${extra}</head>`;
+  `<title>${title}</title>${loaderSrc ? `<script src="${loaderSrc}" data-nonce="t3st" nonce="t3st"></script>` : ''}${extra}</head>`;
 
 const body = (inner) =>
   `<body><header><p>Esimerkki Oy</p></header><main><h1>Testisivu</h1>` +

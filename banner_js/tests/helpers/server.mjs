@@ -81,7 +81,8 @@ export async function startServer() {
     const pm = url.pathname.match(/^\/page\/([a-z0-9-]+)$/);
     if (pm && pages[pm[1]]) {
       const lang = url.searchParams.get('lang') || 'fi';
-      const loaderSrc = `/loader.js?lang=${lang}` + (url.searchParams.get('o') ? `&o=${url.searchParams.get('o')}` : '') + (url.searchParams.get('full') ? '&full=1' : '');
+      // ?nocmp=1: the same page without the loader (the benchmark's baseline).
+      const loaderSrc = url.searchParams.get('nocmp') ? '' : `/loader.js?lang=${lang}` + (url.searchParams.get('o') ? `&o=${url.searchParams.get('o')}` : '') + (url.searchParams.get('full') ? '&full=1' : '');
       const headers = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' };
       if (url.searchParams.get('csp')) {
         headers['Content-Security-Policy'] = "default-src 'self'; script-src 'self' 'nonce-t3st' https://www.googletagmanager.com https://connect.facebook.net; style-src 'self'; img-src 'self' https:; frame-src https:; connect-src 'self'";
@@ -108,6 +109,7 @@ export async function startServer() {
       if (q.o) p.set('o', Buffer.from(JSON.stringify(q.o)).toString('base64url'));
       if (q.csp) p.set('csp', '1');
       if (q.full) p.set('full', '1');
+      if (q.nocmp) p.set('nocmp', '1');
       return `${base}/page/${name}?${p}`;
     },
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
