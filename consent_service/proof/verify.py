@@ -248,7 +248,7 @@ def parse_payload(payload: bytes, signature: bytes, where: str) -> SealDoc:
     from .seals import HEAD_TYPE, SEAL_TYPE
 
     doc = _loads(payload, where)
-    if not isinstance(doc, dict) or canonical_json(doc) != payload:
+    if not isinstance(doc, dict) or not _depth_ok(doc, 4) or canonical_json(doc) != payload:
         raise BundleError(f"{where}: not a canonical JSON seal payload")
     kind = doc.get("type")
     if kind == HEAD_TYPE:
@@ -753,6 +753,8 @@ def _bundle_policies(b: BundleReader, report: Report) -> _BundlePolicies:
         meta = b.json(metas[version])
         raw = b.read(contents[version])
         content = _loads(raw, contents[version])
+        if not _depth_ok(content, b.limits.max_depth):
+            raise BundleError(f"{contents[version]}: JSON nested too deeply")
         if not isinstance(meta, dict) or meta.get("version") != version or \
                 not _is_hex64(meta.get("content_hash")):
             raise BundleError(f"{metas[version]}: version or content_hash malformed")
@@ -835,6 +837,8 @@ def _bundle_events(b: BundleReader, report: Report, checker: ChainChecker,
                 raise BundleError(f"events.ndjson line {n} does not end with a newline")
             raw = line[:-1]
             record = _loads(raw, f"events.ndjson line {n}")
+            if not _depth_ok(record, limits.max_depth):
+                raise BundleError(f"events.ndjson line {n}: JSON nested too deeply")
             if not isinstance(record, dict) or not _is_hex64(record.get("event_hash")):
                 raise BundleError(f"events.ndjson line {n} is not an event record")
             if canonical_json(record) != raw:
