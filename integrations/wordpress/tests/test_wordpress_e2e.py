@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -530,6 +532,146 @@ def test_cached_copy_behaves_the_same(stack, browser, classic):
             r.close()
 
 
+def test_service_fetches_follow_no_redirect_and_reach_no_other_internal_host(stack):
+    """Issue 20: wp_safe_remote_get, no redirects, https only except an allowed host."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: dict[str, list[str]] = {"redirector": [], "target": []}
+
+    def handler(name, status, location=None):
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                hits[name].append(self.path)
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+        return H
+
+    target = ThreadingHTTPServer(("127.0.0.1", 0), handler("target", 200))
+    tport = target.server_address[1]
+    redirector = ThreadingHTTPServer(
+        ("127.0.0.1", 0), handler("redirector", 302,
+                                  f"http://127.0.0.1:{tport}/api/v1/sites/pk_x/config"))
+    rport = redirector.server_address[1]
+    for server in (target, redirector):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out = stack.php(f"""
+add_filter( 'consent_service_allowed_hosts', function ( $hosts ) {{
+	$hosts[] = '127.0.0.1:{rport}';
+	return $hosts;
+}} );
+$code = function ( $url, $key = 'pk_x' ) {{
+	$r = Consent_Service_Remote_Config::fetch( $url, $key );
+	return is_wp_error( $r ) ? $r->get_error_code() : 'fetched';
+}};
+echo wp_json_encode( array(
+	'redirect' => $code( 'http://127.0.0.1:{rport}' ),
+	'https_internal' => $code( 'https://127.0.0.1:{tport}' ),
+	'http_not_allowed' => $code( 'http://127.0.0.1:{tport}' ),
+	'allowed' => $code( '{stack.cs_url}', '{stack.site_key}' ),
+	'saved_http' => is_wp_error(
+		Consent_Service_Options::validate_service_url( 'http://127.0.0.1:{tport}' ) ),
+) );
+""")
+    finally:
+        for server in (target, redirector):
+            server.shutdown()
+            server.server_close()
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result == {"redirect": "consent_service_redirect",
+                      "https_internal": "http_request_failed",
+                      "http_not_allowed": "consent_service_scheme", "allowed": "fetched",
+                      "saved_http": True}, result
+    assert hits["redirector"] == ["/api/v1/sites/pk_x/config"]
+    assert hits["target"] == []  # neither the redirect nor the direct tries reached it
+
+
+def test_witness_keeps_signed_heads_and_the_verifier_accepts_them(stack, rec):
+    """Issue 19: the hourly cron stores the seal heads; the admin downloads the witness file."""
+    before = len(stack.consent_events())
+    open_home(rec, stack)
+    banner_button(rec.page, FI["reject"]).click()
+    stack.wait_events(before + 1)
+    stack.cs_cli("keys", "init")
+    stack.cs_cli("seal", "--site", stack.site_key)
+    http_get(stack.wp_url + "/")  # init schedules the hourly fetch
+    first = json.loads(stack.php("""
+echo wp_json_encode( array(
+	'schedule' => wp_get_schedule( 'consent_service_fetch_seals' ),
+	'added' => Consent_Service_Witness::fetch(),
+	'file' => Consent_Service_Witness::file(),
+) );""").strip().splitlines()[-1])
+    assert first["schedule"] == "hourly"
+    assert first["added"] >= 1 and first["file"]["site_key"] == stack.site_key
+    heads = first["file"]["heads"]
+    served = json.loads(http_get(f"{stack.cs_url}/api/v1/sites/{stack.site_key}/seals?after=0"))
+    assert heads == served["heads"]  # kept exactly as served
+    # The next run asks only for heads after the last one kept.
+    again = json.loads(stack.php("echo wp_json_encode( Consent_Service_Witness::fetch() );")
+                       .strip().splitlines()[-1])
+    assert again == 0
+
+    # The site owner downloads it from the settings page.
+    page = rec.page
+    page.goto(stack.wp_url + "/wp-login.php", wait_until="load")
+    page.fill("#user_login", ADMIN_USER)
+    page.fill("#user_pass", ADMIN_PASSWORD)
+    page.click("#wp-submit")
+    page.wait_for_url("**/wp-admin/**")
+    page.goto(stack.wp_url + "/wp-admin/options-general.php?page=consent-service",
+              wait_until="load")
+    assert f"{len(heads)}" in page.locator("#consent-service-witness-status").inner_text()
+    with page.expect_download() as info:
+        page.click("#consent_service_witness")
+    path = info.value.path()
+    downloaded = json.loads(Path(path).read_text())
+    assert downloaded == {"site_key": stack.site_key, "heads": heads}
+    # The verifier reads it: the live log agrees with every witnessed head.
+    witness = stack.tmp / "witness.json"
+    witness.write_text(json.dumps(downloaded))
+    res = subprocess.run(
+        [sys.executable, "-c", "from consent_service.cli import main; main()", "verify",
+         "--site", stack.site_key, "--witness", str(witness)],
+        cwd=ROOT, env=stack._cs_env, capture_output=True, text=True, timeout=120)
+    assert not res.stdout.startswith("INVALID"), res.stdout + res.stderr
+    assert res.returncode in (0, 4), res.stdout + res.stderr
+
+
+def test_site_health_tests_and_unreachable_notice(stack):
+    out = json.loads(stack.php("""
+$tests = apply_filters( 'site_status_tests', array( 'direct' => array(), 'async' => array() ) );
+$out = array();
+$ids = array( 'consent_service_reachable', 'consent_service_policy', 'consent_service_loader' );
+foreach ( $ids as $id ) {
+	$r = call_user_func( $tests['direct'][ $id ]['test'] );
+	$out[ $id ] = array( $r['status'], wp_strip_all_tags( $r['description'] ) );
+}
+echo wp_json_encode( $out );
+""").strip().splitlines()[-1])
+    assert out["consent_service_reachable"][0] == "good", out
+    assert out["consent_service_policy"][0] == "good"
+    assert str(stack.policy_version) in out["consent_service_policy"][1]
+    assert out["consent_service_loader"][0] == "good", out  # twentytwentythree: loader first
+    # The classic theme pastes gtag.js before wp_head(), but it is held back (text/plain).
+    stack.switch_theme("cs-e2e")
+    try:
+        status = stack.php("""
+$tests = apply_filters( 'site_status_tests', array( 'direct' => array() ) );
+echo call_user_func( $tests['direct']['consent_service_loader']['test'] )['status'];
+""").strip().splitlines()[-1]
+        assert status == "good"
+    finally:
+        stack.switch_theme("twentytwentythree")
+
+
 def test_service_down_keeps_trackers_held_back(stack):
     # The config cache expires while the service is down: the last good config still holds
     # gtag.js back (the loader will not load, so nothing would release it: fail closed).
@@ -540,6 +682,18 @@ def test_service_down_keeps_trackers_held_back(stack):
     assert time.monotonic() - started < 10
     gtag = re.search(r"<script[^>]*googletagmanager\.com/gtag/js[^>]*>", head).group(0)
     assert 'type="text/plain"' in gtag and 'data-category="analytics"' in gtag
+    # The admin hears of it: a notice on every admin page and a critical Site Health test.
+    out = json.loads(stack.php("""
+wp_set_current_user( 1 );
+ob_start();
+Consent_Service_Site_Health::notice();
+$notice = ob_get_clean();
+$tests = apply_filters( 'site_status_tests', array( 'direct' => array() ) );
+$health = call_user_func( $tests['direct']['consent_service_reachable']['test'] );
+echo wp_json_encode( array( 'notice' => $notice, 'health' => $health['status'] ) );
+""").strip().splitlines()[-1])
+    assert 'id="consent-service-unreachable"' in out["notice"], out
+    assert out["health"] == "critical"
 
 
 def test_uninstall_removes_options_and_transients(stack):
