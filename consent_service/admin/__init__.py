@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import audit, auth, common, log, notices, policies, sites, stats  # noqa: E402,F401
+from . import account, audit, auth, common, log, notices, policies, sites, stats  # noqa: E402,F401
 
 
 def init_app(app) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db, limiter
 from ..models import AdminUser, utcnow
 from ..security import hash_password, verify_password
+from ..services import sessions
 from ..services.audit import record
 from . import bp
 from .common import safe_next, start_session
@@ -45,6 +46,7 @@ def login():
 @bp.post("/logout")
 def logout():
     record("logout", user_id=g.user.id)
+    sessions.end(session.get("sid"))   # the server forgets it: a copied cookie is dead too
     session.clear()
     g.pop("csrf_token", None)
     flash("You have logged out.", "info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ROLES, AdminUser, Site, SiteMembership
+from ..services import sessions
 from ..services.users import has_role, role_on
 from . import bp
 
@@ -18,28 +20,33 @@ PUBLIC_ENDPOINTS = {"admin.login"}
 
 
 def session_fingerprint(user: AdminUser) -> str:
-    """Bound into the session: a password change ends every other session of the user."""
+    """Also bound into the cookie: a password hash changed out of band (CLI, another
+    tool) ends the user's sessions even where no row was deleted."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hashlib.sha256(secret + user.password_hash.encode()).hexdigest()[:24]
 
 
 def start_session(user: AdminUser) -> None:
-    # Cookie sessions: clearing drops everything an attacker could have planted before login.
+    """A server-side session for `user` in this browser. Clearing first drops everything
+    an attacker could have planted in the cookie before login."""
     session.clear()
     g.pop("csrf_token", None)      # Flask-WTF caches the old session's token per context
     session["uid"] = user.id
     session["fp"] = session_fingerprint(user)
+    session["sid"] = sessions.start(user, user_agent=request.headers.get("User-Agent"),
+                                    remote_addr=request.remote_addr,
+                                    secret=current_app.config["SECRET_KEY"])
 
 
 @bp.before_request
 def load_user():
-    g.user = g.site = g.role = None
-    uid = session.get("uid")
-    if uid is not None:
-        user = db.session.get(AdminUser, uid)
-        if user is not None and session.get("fp") == session_fingerprint(user):
-            g.user = user
-        else:
+    g.user = g.site = g.role = g.admin_session = None
+    if "sid" in session or "uid" in session:
+        found = sessions.lookup(session.get("sid"))
+        if found is not None and found[1].id == session.get("uid") \
+                and session.get("fp") == session_fingerprint(found[1]):
+            g.admin_session, g.user = found
+        else:              # ended (logout, password change, expiry) or forged
             session.clear()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.path.startswith("/admin/api") or request.path.endswith(".json"):
@@ -56,7 +63,26 @@ def no_store(resp):
     resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "same-origin")
+    # No inline code runs but ours: static files, or a tag carrying this response's nonce.
+    nonce = g.get("csp_nonce")
+    extra = f" 'nonce-{nonce}'" if nonce else ""
+    resp.headers.setdefault("Content-Security-Policy", ADMIN_CSP.format(nonce=extra))
+    if current_app.config["CONSENT_ENV"] == "production":
+        resp.headers.setdefault("Strict-Transport-Security", HSTS)
     return resp
+
+
+ADMIN_CSP = ("default-src 'self'; script-src 'self'{nonce}; style-src 'self'{nonce}; "
+             "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+             "frame-ancestors 'self'")
+HSTS = "max-age=31536000"  # subdomains are the operator's to decide
+
+
+def csp_nonce() -> str:
+    """The nonce for an inline <script>/<style> in this response (made on first use)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
 
 
 def safe_next(target: str | None) -> str:
@@ -104,4 +130,4 @@ def admin_helpers():
         user = g.get("user")
         return bool(site and user and has_role(user, site.id, role))
 
-    return {"can": can, "ROLES": ROLES}
+    return {"can": can, "ROLES": ROLES, "csp_nonce": csp_nonce}

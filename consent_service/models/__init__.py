@@ -6,10 +6,11 @@ from .policy import PolicyImmutableError, PolicyVersion
 from .site import ApiKey, Notice, Site
 from .stats import ConsentDaily, ConsentRollupState
 from .types import utcnow
-from .user import ROLES, AdminUser, AuditLog, SiteMembership
+from .user import ROLES, AdminSession, AdminUser, AuditLog, SiteInvitation, SiteMembership
 
 __all__ = [
-    "ROLES", "AdminUser", "ApiKey", "AuditLog", "ChainHead", "ConsentDaily", "ConsentEvent",
+    "ROLES", "AdminSession", "AdminUser", "ApiKey", "AuditLog", "ChainHead", "ConsentDaily",
+    "ConsentEvent",
     "ConsentRollupState", "MaintenanceJob", "Notice",
-    "PolicyImmutableError", "PolicyVersion", "Site", "SiteMembership", "utcnow",
+    "PolicyImmutableError", "PolicyVersion", "Site", "SiteInvitation", "SiteMembership", "utcnow",
 ]

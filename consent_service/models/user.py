@@ -50,3 +50,37 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdminSession(db.Model):
+    """One logged-in browser. The cookie carries a random token; only its SHA-256 is kept,
+    and deleting the row ends the session whatever the cookie says."""
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_user.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the user needs to recognise a session, no more: browser family, minimised address.
+    ua_family: Mapped[str | None] = mapped_column(String(80))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class SiteInvitation(db.Model):
+    """A role on a site offered to an email address; it becomes a membership only when the
+    account holder accepts it after logging in, so the owner who invites learns nothing
+    about whether the address has an account."""
+
+    __tablename__ = "site_invitation"
+    __table_args__ = (UniqueConstraint("site_id", "email", name="uq_site_invitation_site_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

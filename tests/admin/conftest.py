@@ -11,7 +11,7 @@ from flask import g
 from consent_service.admin.common import session_fingerprint
 from consent_service.extensions import db
 from consent_service.models import AdminUser
-from consent_service.services import consents, users
+from consent_service.services import consents, sessions, users
 from consent_service.services.policies import banner_hashes, current_policy
 
 PASSWORD = "correct horse battery staple"
@@ -38,10 +38,13 @@ def login(client, people):
     def as_user(name: str):
         user = db.session.get(AdminUser, people[name].id)
         g.pop("csrf_token", None)      # the test app context outlives each request
+        token = sessions.start(user, user_agent=None, remote_addr=None, secret="")
         with client.session_transaction() as sess:
             sess.clear()
             sess["uid"] = user.id
+            sess["sid"] = token
             sess["fp"] = session_fingerprint(user)
+        sess["fp"] = session_fingerprint(user)
         return client
 
     return as_user
