@@ -23,7 +23,8 @@ def test_production_refuses_to_start_without_secret(monkeypatch, tmp_path):
 
 def test_production_sets_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("CONSENT_ENV", "production")
-    monkeypatch.setenv("CONSENT_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("CONSENT_SECRET_KEY", "Zq8-vT1xK_p3Lm9Rw2Yb7Nc4Hd6Jf0Gs5Ue")
+    monkeypatch.setenv("CONSENT_PUBLIC_URL", "https://consent.example.fi")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
