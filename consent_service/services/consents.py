@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import ConsentEvent, PolicyVersion, Site
 from ..security import canonical_hash, minimise_ip, new_receipt_id, strip_url, ua_family
 from .chain_writer import ChainWriter, Pending
-from .errors import Invalid, NotFound
+from .errors import Invalid, NotFound, ServiceError
 from .policies import banner_hashes
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
@@ -159,7 +159,8 @@ def _writer() -> ChainWriter:
 
 def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
            user_agent: str | None, ip_mode: str, secret: str) -> tuple[SimpleNamespace, bool]:
-    """Store one consent event durably; the same event_id again returns the stored one.
+    """Store one consent event durably; the same event_id with the same content again
+    returns the stored one, with different content raises a 409 ServiceError.
 
     No query runs here on the hot path: policy facts are cached, and a repeated event_id
     is caught by the unique constraint in the writer, which then answers with the stored
@@ -169,6 +170,12 @@ def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
         existing = find_event(site_id, data["event_id"])
         db.session.rollback()
         if existing is not None:  # stored under a version that was since superseded
+            given = data.get("choices") or {}
+            choices = {c: True if c == "necessary" else bool(given.get(c))
+                       for c in existing["choices"]}
+            if set(given) - set(existing["choices"]):
+                choices = dict(given)
+            _same_or_conflict(existing, data, choices, bool(data.get("gpc")))
             return SimpleNamespace(**existing), False
         raise Invalid("Unknown or unpublished policy version",
                       {"policy_version": [data["policy_version"]]})
@@ -191,7 +198,28 @@ def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
         "personal_hash": personal_digest(page_url, client_ip, ua), "purged_at": None,
     }
     done = _writer().submit(Pending(site_id, site_key, row))
+    if not done.created:
+        # The row the database kept (unique (site_id, event_id)), whichever request won.
+        _same_or_conflict(done.result, data, choices, gpc)
     return SimpleNamespace(**done.result), done.created
+
+
+CONTENT = ("policy_version", "action", "choices", "language", "banner_hash", "gpc")
+
+
+def _same_or_conflict(stored: dict, data: dict, choices: dict, gpc: bool) -> None:
+    """The same event_id again must be the same consent: otherwise 409, never a silently
+    dropped choice. page_url, address and browser may differ on a retry."""
+    given = {"policy_version": data["policy_version"], "action": data["action"],
+             "choices": choices, "language": data["language"],
+             "banner_hash": data["banner_hash"], "gpc": gpc}
+    differ = sorted(k for k in CONTENT if (bool(stored[k]) if k == "gpc" else stored[k])
+                    != given[k])
+    if differ:
+        raise ServiceError(409, "This event_id is already recorded with different content; "
+                           "a new choice needs a new event_id",
+                           {"event_id": [str(data["event_id"])], "differs": differ},
+                           code="event_id_conflict")
 
 
 def get_receipt(receipt_id: str, token: str, secret: str) -> tuple[ConsentEvent, Site]:
