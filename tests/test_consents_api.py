@@ -178,16 +178,23 @@ def test_broken_json_is_4xx(client, published_site, raw):
 
 def test_receipt_lookup_needs_its_token(client, published_site, consent_body):
     out = client.post(url(published_site), json=consent_body()).get_json()
-    ok = client.get(f"/api/v1/receipts/{out['receipt_id']}", query_string={"token": out["receipt"]})
+    ok = client.get(f"/api/v1/receipts/{out['receipt_id']}",
+                    headers={"X-Receipt-Token": out["receipt"]})
     assert ok.status_code == 200
+    posted = client.post(f"/api/v1/receipts/{out['receipt_id']}", json={"token": out["receipt"]})
+    assert posted.get_json() == ok.get_json()
+    # Never in the URL, which reaches the access log: refused even when right.
+    in_url = client.get(f"/api/v1/receipts/{out['receipt_id']}",
+                        query_string={"token": out["receipt"]})
+    assert_error_shape(in_url, 400)
     record = ok.get_json()
     assert record["receipt_id"] == out["receipt_id"] and record["hash_valid"] is True
     assert record["choices"]["analytics"] is True
-    bad = client.get(f"/api/v1/receipts/{out['receipt_id']}", query_string={"token": "forged"})
+    bad = client.get(f"/api/v1/receipts/{out['receipt_id']}", headers={"X-Receipt-Token": "forged"})
     assert_error_shape(bad, 404)
     other = client.post(url(published_site), json=consent_body()).get_json()
     swapped = client.get(f"/api/v1/receipts/{out['receipt_id']}",
-                         query_string={"token": other["receipt"]})
+                         headers={"X-Receipt-Token": other["receipt"]})
     assert_error_shape(swapped, 404)
 
 

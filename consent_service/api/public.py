@@ -18,7 +18,6 @@ from ..schemas.public import (
     HealthOut,
     ReadyOut,
     ReceiptOut,
-    ReceiptQuery,
     ReceiptRecord,
     SiteConfigOut,
 )
@@ -123,6 +122,8 @@ class Consents(MethodView):
         blp.arguments(CONSENT_IN),
         blp.response(201, ReceiptOut),
         blp.alt_response(200, schema=ReceiptOut, description="Seen before: the same receipt"),
+        blp.alt_response(409, schema=ErrorOut,
+                         description="event_id seen before with different content"),
         blp.alt_response(404, schema=ErrorOut, description="Unknown site"),
         blp.alt_response(413, schema=ErrorOut, description="Body over 16 KiB"),
         blp.alt_response(415, schema=ErrorOut, description="Not JSON"),
@@ -152,16 +153,35 @@ class Consents(MethodView):
                                           mimetype="application/json")
 
 
+def _receipt(receipt_id):
+    from ..proof.api import receipt_token
+
+    event, site = consents.get_receipt(receipt_id, receipt_token(),
+                                       current_app.config["SECRET_KEY"])
+    return consents.receipt_record(event, site)
+
+
 @blp.route("/receipts/<string(maxlength=40):receipt_id>")
 class Receipt(MethodView):
-    @blp.arguments(ReceiptQuery(), location="query")
+    # The token goes in the X-Receipt-Token header or a POST body, never the URL (logs).
     @blp.response(200, ReceiptRecord)
+    @blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
     @blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
-    def get(self, query, receipt_id):
+    @blp.doc(parameters=[{"in": "header", "name": "X-Receipt-Token", "required": True,
+                          "schema": {"type": "string"}}])
+    def get(self, receipt_id):
         """One stored consent event, for whoever holds its signed receipt token."""
-        event, site = consents.get_receipt(receipt_id, query["token"],
-                                           current_app.config["SECRET_KEY"])
-        return consents.receipt_record(event, site)
+        return _receipt(receipt_id)
+
+    @blp.response(200, ReceiptRecord)
+    @blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
+    @blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
+    @blp.doc(requestBody={"content": {"application/json": {"schema": {
+        "type": "object", "required": ["token"],
+        "properties": {"token": {"type": "string", "maxLength": 400}}}}}})
+    def post(self, receipt_id):
+        """The same, with the token in a JSON body {"token": …}."""
+        return _receipt(receipt_id)
 
 
 @health_blp.route("/livez")
