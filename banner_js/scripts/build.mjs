@@ -17,8 +17,11 @@ export const OUT = path.join(DIST, 'loader.min.js');
 export const CORE = path.join(DIST, 'core.min.js');
 export const UI = path.join(DIST, 'ui.min.js');
 // gzip -9 budgets in bytes (issue 23), measured with the test config and the catalog's blocking rules.
-export const BUDGETS = { core: 6400, first_visit: 13500, return_visit: 6400 }; // interim: issue 23 asks 3584 / 9216 / 4096
-export const BUDGET = 10240; // the all-in-one loader.min.js
+// Issue 23 asks core 3584, first_visit 9216, return_visit 4096 (TARGETS); not reached yet, so the
+// build enforces what is reached (a regression fails it) and prints the targets beside.
+export const TARGETS = { core: 3584, first_visit: 9216, return_visit: 4096 };
+export const BUDGETS = { core: 6200, first_visit: 13200, return_visit: 6200 };
+export const BUDGET = 10240; // the all-in-one loader.min.js (admin preview)
 
 /** Import .css files as a minified string (embedded, then adopted as a constructed stylesheet). */
 const cssText = {
@@ -59,7 +62,7 @@ export async function build({ quiet = false } = {}) {
     const b = readFileSync(f);
     files[path.basename(f)] = { bytes: b.length, gzip: gz(b), sha256: createHash('sha256').update(b).digest('hex') };
   }
-  writeFileSync(path.join(DIST, 'manifest.json'), JSON.stringify({ files, budgets: BUDGETS }, null, 1) + '\n');
+  writeFileSync(path.join(DIST, 'manifest.json'), JSON.stringify({ files, budgets: BUDGETS, targets: TARGETS }, null, 1) + '\n');
   const raw = files['loader.min.js'].bytes;
   return { raw, gzip: files['loader.min.js'].gzip, files, sizes: await measure() };
 }
@@ -74,7 +77,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const k of /** @type {(keyof typeof BUDGETS)[]} */ (Object.keys(BUDGETS))) {
     const over = sizes[k] > BUDGETS[k];
     ok = ok && !over;
-    console.log(`  ${k}: ${sizes[k]} bytes (budget ${BUDGETS[k]}) ${over ? 'OVER BUDGET' : 'OK'}`);
+    console.log(`  ${k}: ${sizes[k]} bytes (budget ${BUDGETS[k]}) ${over ? 'OVER BUDGET' : 'OK'}; issue 23 target ${TARGETS[k]}: ${sizes[k] <= TARGETS[k] ? 'met' : 'NOT MET'}`);
   }
   console.log(`${ok ? 'OK' : 'OVER BUDGET'} [${Date.now() - t0} ms]`);
   if (!ok) process.exit(1);

@@ -12,7 +12,7 @@
  * 3. Blocked iframes (and YouTube/Vimeo/Maps embeds) become placeholders.
  * @module blocking
  */
-import { compileRules, matchUrl, EMBED_HOSTS } from './patterns.js';
+import { compileRules, matchUrl } from './patterns.js';
 import { patchNetwork } from './network.js';
 
 const BLOCKED = 'data-cs-blocked';
@@ -49,10 +49,9 @@ export function createBlocker(opts) {
   /**
    * The rule blocking this URL right now, or null.
    * @param {string | null} url
-   * @param {boolean} [embed] also known embed hosts
    */
-  function blockedBy(url, embed) {
-    const r = matchUrl(rules, url, doc.baseURI) || (embed ? matchUrl(EMBED_HOSTS, url, doc.baseURI) : null);
+  function blockedBy(url) {
+    const r = matchUrl(rules, url, doc.baseURI);
     return r && r.category != 'necessary' && !opts.allowed(r.category) ? r : null;
   }
 
@@ -94,7 +93,7 @@ export function createBlocker(opts) {
       const r = name == 'src' && runnable(get(el, 'type')) && blockedBy(value);
       if (r) mark(el, r);
     } else if (((tag == 'IMG' || tag == 'IFRAME') && name == 'src') || (tag == 'LINK' && name == 'href' && HINT.test(get(el, 'rel') || ''))) {
-      const r = blockedBy(value, tag == 'IFRAME');
+      const r = blockedBy(value);
       if (r) {
         set(el, SRC, value);
         mark(el, r);
@@ -142,7 +141,7 @@ export function createBlocker(opts) {
   /** Rewrite an HTML string so that blocked elements arrive inert. @param {any} html */
   function rewrite(html) {
     const low = String(html).toLowerCase();
-    if (typeof html != 'string' || !rules.concat(EMBED_HOSTS).some((r) => r.patterns.some((p) => low.includes(p.host)))) return html;
+    if (typeof html != 'string' || !rules.some((r) => r.patterns.some((p) => low.includes(p.host)))) return html;
     const tpl = doc.createElement('template');
     inner.set.call(tpl, html);
     scan(tpl.content);
@@ -159,7 +158,6 @@ export function createBlocker(opts) {
       })
     )
   ).observe(doc.documentElement, { childList: true, subtree: true });
-  doc.addEventListener('beforescriptexecute', (e) => neutralize(/** @type {Element} */ (e.target)) && e.preventDefault(), true);
 
   /** @param {Function} cls @param {string} prop @param {(el: any, v: any) => boolean} fn */
   function patchSetter(cls, prop, fn) {

@@ -78,7 +78,7 @@ if (!w.consentService) {
   root.innerHTML = '<button type="button" data-action="reopen" hidden></button>';
   const reopen = /** @type {HTMLButtonElement} */ (root.firstChild);
   reopen.textContent = (config.reopen || {})[lang] || '⚙';
-  const css = 'button{position:fixed;z-index:2147483645;left:12px;bottom:12px;min-width:44px;min-height:44px;padding:8px 14px;border:2px solid #1d4f91;border-radius:22px;background:#fff;color:#1d4f91;font:600 14px/1.2 system-ui,sans-serif;cursor:pointer;box-shadow:0 1px 6px #0004}:focus-visible{outline:3px solid #1d4f91;outline-offset:2px}[hidden]{display:none}';
+  const css = 'button{position:fixed;z-index:2147483645;left:12px;bottom:12px;min-height:44px;padding:8px 14px;border:2px solid;border-radius:22px;background:#fff;color:#1d4f91;font:600 14px system-ui,sans-serif;cursor:pointer}:focus-visible{outline:3px solid;outline-offset:2px}[hidden]{display:none}';
   try {
     const sh = new CSSStyleSheet();
     sh.replaceSync(css);
