@@ -58,7 +58,7 @@ class Sentence:
     @property
     def lemmas(self) -> str:
         if self._lemmas is None:
-            self._lemmas = lemma_string(self.text, self.lang) if self.lang in ("fi", "sv") else ""
+            self._lemmas = lemma_string(self.text, self.lang) if self.lang == "fi" else ""
         return self._lemmas
 
 
@@ -142,6 +142,8 @@ def _preference(s: str):
     """A remembering verb and a visitor's own choice within a few words of each other, in
     either order ("muistaa kielivalintasi", "sparar valt språk", "remember your language");
     the consent choice itself is not a preference."""
+    if not _PREF_VERB_RE.search(s):
+        return None
     consent = _CONSENT_CHOICE_RE.search(s)
     for noun in _PREF_NOUN_RE.finditer(s):
         window = s[max(0, noun.start() - 60) : noun.end() + 60]
@@ -328,13 +330,15 @@ def find_services(an: Analysis, catalog: Catalog) -> list[ServiceHit]:
 
 
 _URL_RE = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s\"'<>)]*)?", re.I)
-_MARKER_RX = [(re.compile(p), sid) for p, sid in lx.TRACKER_MARKERS]
+# one pass over the text for all markers: a named group per service
+_MARKER_IDS = {f"m{i}": sid for i, (_p, sid) in enumerate(lx.TRACKER_MARKERS)}
+_MARKER_ONE = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, _s) in enumerate(lx.TRACKER_MARKERS)))
 
 
 def find_markers(an: Analysis, catalog: Catalog) -> list[tuple[str, int, int]]:
     """(service id, start, end) of code residue, tracker URLs and tracker cookie names."""
     text = an.doc.text
-    out = [(sid, m.start(), m.end()) for rx, sid in _MARKER_RX for m in rx.finditer(text)]
+    out = [(_MARKER_IDS[m.lastgroup], m.start(), m.end()) for m in _MARKER_ONE.finditer(text)]
     for m in _URL_RE.finditer(text):
         if "@" in text[max(0, m.start() - 1) : m.start()]:
             continue

@@ -1,7 +1,7 @@
 """Vocabulary per language. Patterns are regular expressions over lower-case text; most are
 stems without word boundaries so that they also match inside Finnish and Swedish compounds
 (``analytiikkapalveluja``, ``uudelleenmarkkinoinnissa``, ``marknadsföringskakor``). Rules
-match them against the sentence and against its simplemma lemmas, so inflected forms
+match them against the sentence and, for Finnish, against its Voikko lemmas, so inflected forms
 with consonant gradation (``mainonnan`` → ``mainonta``) are found too.
 
 STRONG terms are enough on their own; WEAK terms (marketing, statistics in general) count

@@ -302,7 +302,14 @@ def find_notice_date(doc: Document, today: date) -> tuple[date | None, tuple[int
     text = doc.text
     best: tuple[date, tuple[int, int]] | None = None
     kw_ends = [(m.start(), m.end()) for m in _DATE_KW_RE.finditer(text)]
-    for m in _DATE_RE.finditer(text):
+    # dates are looked for only just after a keyword: the date pattern tried at every
+    # position of a long notice was a third of its analysis time
+    seen: dict[int, re.Match] = {}
+    for _ks, ke in kw_ends:
+        for m in _DATE_RE.finditer(text, ke, min(len(text), ke + 110)):
+            if m.start() - ke <= 70:
+                seen.setdefault(m.start(), m)
+    for m in (seen[k] for k in sorted(seen)):
         d = _to_date(m)
         if d is None or d > today or d.year < 1995:
             continue
