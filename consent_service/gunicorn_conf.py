@@ -140,9 +140,9 @@ def post_worker_init(worker):
     (consent_service.api.public.warm_up_consents): a new worker's first POSTs waited for them.
     Then freeze what the worker holds for its whole life out of the garbage collector's scans.
 
-    With GUNICORN_WARM_ANALYZER=1, also load the analyzer's dictionaries in the background.
-    They take ~7 s and ~480 MB per process, so by default only the worker that first
-    analyses a notice pays; consent traffic never needs them. Under gevent the patched
+    With GUNICORN_WARM_ANALYZER=1, also warm the analyzer in the background (Voikko and the
+    rules: ~0.1 s and ~10 MB, benchmarks/analysis_bench.py); by default only the worker that
+    first analyses a notice pays; consent traffic never needs it. Under gevent the patched
     Thread is a greenlet, and run_blocking moves the load to a native thread."""
     import gc
 
