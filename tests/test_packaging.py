@@ -21,7 +21,8 @@ def _ready_app(app, tmp_path, *, bundle=True, key=True):
     dist = tmp_path / "dist"
     dist.mkdir(exist_ok=True)
     if bundle:
-        (dist / "loader.min.js").write_text("/* bundle */")
+        for name in ("core.min.js", "ui.min.js", "loader.min.js"):
+            (dist / name).write_text("/* bundle */")
     app.config["BANNER_DIST_DIR"] = str(dist)
     keyfile = tmp_path / "signing-key.pem"
     if key:
@@ -41,7 +42,7 @@ def test_readyz_fails_without_bundle(app, tmp_path):
     resp = _ready_app(app, tmp_path, bundle=False).get("/readyz")
     body = resp.get_json()
     assert resp.status_code == 503 and body["code"] == 503
-    assert set(body["errors"]) == {"banner"} and "loader.min.js" in body["errors"]["banner"]
+    assert set(body["errors"]) == {"banner"} and "core.min.js" in body["errors"]["banner"]
 
 
 def test_readyz_fails_without_signing_key(app, tmp_path):

@@ -75,8 +75,10 @@ def readiness() -> dict[str, str]:
     """Each check's state: "ok" or what is wrong. Ready when every one is "ok"."""
     cfg = current_app.config
     checks: dict[str, str] = {}
-    bundle = Path(cfg["BANNER_DIST_DIR"]) / "loader.min.js"
-    checks["banner"] = "ok" if bundle.is_file() else (
+    dist = Path(cfg["BANNER_DIST_DIR"])  # the core and UI served, the all-in-one preview
+    bundle = next((dist / f for f in ("core.min.js", "ui.min.js", "loader.min.js")
+                   if not (dist / f).is_file()), None)
+    checks["banner"] = "ok" if bundle is None else (
         f"no built banner at {bundle} (npm run build in banner_js/, or install the wheel)")
     heads = migration_heads(cfg["MIGRATIONS_DIR"])
     current, error = database_revision()
