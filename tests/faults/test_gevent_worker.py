@@ -36,9 +36,10 @@ def test_worker_class_follows_the_database(monkeypatch):
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL leg only")
 def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, published_site):
-    """One worker: the first analysis loads the analyzer's dictionaries (seconds of CPU).
-    Meanwhile /livez on the same process keeps answering, because the analysis runs on the
-    hub's native thread pool (consent_service.concurrency)."""
+    """One worker analyses a long notice (~0.9 MB: seconds of CPU; the analyzer no longer
+    loads dictionaries that took that long). Meanwhile /livez on the same process keeps
+    answering, because the analysis runs on the hub's native thread pool
+    (consent_service.concurrency)."""
     from consent_service.extensions import db
 
     key = create_api_key(published_site, "ci", role="editor")[1]
@@ -53,7 +54,7 @@ def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, 
         def analyse():
             req = urllib.request.Request(
                 f"{server.url}/api/v1/analyze", method="POST",
-                data=json.dumps({"notice": NOTICE}).encode(),
+                data=json.dumps({"notice": (NOTICE + "\n\n") * 2000}).encode(),
                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
             started = time.monotonic()
             with urllib.request.urlopen(req, timeout=120) as resp:
