@@ -14,7 +14,34 @@ define( 'ABSPATH', __DIR__ . '/' );
 
 $plugin = isset( $argv[1] ) ? $argv[1] : dirname( __DIR__ ) . '/consent-service';
 $runs   = isset( $argv[2] ) ? max( 5, (int) $argv[2] ) : 41;
+// Optional: a WordPress 6.5+ wp-includes, to time WP_HTML_Tag_Processor instead.
+$wp_includes = isset( $argv[3] ) ? rtrim( $argv[3], '/' ) : '';
 require $plugin . '/includes/class-consent-service-rewriter.php';
+if ( '' !== $wp_includes ) {
+	/**
+	 * Stub of WordPress' esc_attr().
+	 *
+	 * @param string $text Text.
+	 * @return string
+	 */
+	function esc_attr( $text ) {
+		return htmlspecialchars( (string) $text, ENT_QUOTES, 'UTF-8' );
+	}
+	/**
+	 * Stub of WordPress' wp_kses_uri_attributes().
+	 *
+	 * @return string[]
+	 */
+	function wp_kses_uri_attributes() {
+		return array( 'href', 'src' );
+	}
+	foreach ( array( 'class-wp-token-map.php', 'html-api/class-wp-html-attribute-token.php', 'html-api/class-wp-html-span.php', 'html-api/class-wp-html-text-replacement.php', 'html-api/class-wp-html-decoder.php', 'html-api/html5-named-character-references.php', 'html-api/class-wp-html-doctype-info.php', 'html-api/class-wp-html-tag-processor.php' ) as $file ) {
+		if ( file_exists( $wp_includes . '/' . $file ) ) {
+			require $wp_includes . '/' . $file;
+		}
+	}
+}
+$method = '' !== $wp_includes ? 'rewrite_with_tag_processor' : 'rewrite_with_tokenizer';
 
 /**
  * A page as WordPress themes print them: a head with styles and scripts, a post list with
@@ -110,14 +137,14 @@ for ( $n = 0; $n < 42; $n++ ) {
 
 $page     = consent_service_bench_page( 200 * 1024 );
 $rewriter = new Consent_Service_Rewriter( $rules );
-$out      = $rewriter->rewrite_with_tokenizer( $page );
+$out      = $rewriter->$method( $page );
 $identity = static function ( $html ) {
 	return $html;
 };
-$rewrite  = static function ( $html ) use ( $rules ) {
+$rewrite  = static function ( $html ) use ( $rules, $method ) {
 	// A new rewriter per page, as each request builds one.
 	$r = new Consent_Service_Rewriter( $rules );
-	return $r->rewrite_with_tokenizer( $html );
+	return $r->$method( $html );
 };
 // Warm-up, then interleaved rounds so that both see the same machine load.
 consent_service_bench_time( $page, $rewrite, 5 );
@@ -141,7 +168,7 @@ $w = $with[2];
 echo json_encode( // phpcs:ignore
 	array(
 		'php'             => PHP_VERSION,
-		'engine'          => 'tokenizer',
+		'engine'          => $rewriter->engine,
 		'page_bytes'      => strlen( $page ),
 		'tags_rewritten'  => substr_count( $out, 'data-cs-service=' ),
 		'baseline_ms'     => round( $b, 3 ),

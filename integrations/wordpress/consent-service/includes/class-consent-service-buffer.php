@@ -120,7 +120,14 @@ class Consent_Service_Buffer {
 		if ( null === $config || empty( $config['blocking'] ) ) {
 			return $html;
 		}
-		return self::rewriter( $config )->rewrite( $html );
+		/**
+		 * Filters the parser of the page rewrite: 'tokenizer' (the default, fast) or
+		 * 'html-api' (WP_HTML_Tag_Processor, WordPress 6.5+, about ten times slower).
+		 *
+		 * @param string $parser Parser.
+		 */
+		$parser = apply_filters( 'consent_service_html_parser', 'tokenizer' );
+		return self::rewriter( $config )->rewrite( $html, is_string( $parser ) ? $parser : 'tokenizer' );
 	}
 
 	/**

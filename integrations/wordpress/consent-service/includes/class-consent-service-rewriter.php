@@ -19,8 +19,12 @@ if ( ! defined( 'ABSPATH' ) ) {
  * - `<img src>`: `data-src` + `data-category`;
  * - `<link rel=preload|prefetch|preconnect|dns-prefetch|modulepreload href>`: `data-cs-href`.
  *
- * WordPress 6.5+ parses with WP_HTML_Tag_Processor; older versions (6.1 has no HTML API)
- * with the small tokenizer below, which follows the HTML standard's tokenizer for what
+ * Two parsers give the same result (tests/test_wordpress_lint.py runs both on one corpus):
+ * WordPress' WP_HTML_Tag_Processor (6.5+: script text through get_modifiable_text()), and
+ * the small tokenizer below, which is the default on every version: the HTML API walks every
+ * tag in PHP and took 14-16 ms of CPU for a 200 KB page (6.5.5, 6.6), the tokenizer 1.4 ms
+ * (tests/bench_buffer.php), and 6.1-6.4 have no usable HTML API. The tokenizer follows the
+ * HTML standard's tokenizer for what
  * decides where a tag is: comments, bogus comments, quoted and unquoted attribute values,
  * and the raw text of script (with its escaped states), style, textarea, title and the like.
  * `<noscript>` content is read as markup, as a browser without scripts reads it, so that a
@@ -387,13 +391,23 @@ class Consent_Service_Rewriter {
 	}
 
 	/**
-	 * Rewrites a page with the best parser this WordPress has.
+	 * Whether WordPress' HTML API can do the rewrite (6.5+).
 	 *
-	 * @param string $html The page.
+	 * @return bool
+	 */
+	public static function html_api_available() {
+		return class_exists( 'WP_HTML_Tag_Processor' ) && method_exists( 'WP_HTML_Tag_Processor', 'get_modifiable_text' );
+	}
+
+	/**
+	 * Rewrites a page.
+	 *
+	 * @param string $html   The page.
+	 * @param string $parser The parser: tokenizer (default) or html-api (used when available).
 	 * @return string
 	 */
-	public function rewrite( $html ) {
-		if ( class_exists( 'WP_HTML_Tag_Processor' ) && method_exists( 'WP_HTML_Tag_Processor', 'get_modifiable_text' ) ) {
+	public function rewrite( $html, $parser = 'tokenizer' ) {
+		if ( 'html-api' === $parser && self::html_api_available() ) {
 			return $this->rewrite_with_tag_processor( $html );
 		}
 		return $this->rewrite_with_tokenizer( $html );
