@@ -59,11 +59,12 @@ async function once(name) {
   if (process.env.BYTES) page.on('response', onResponse);
   await page.goto(v.url, { waitUntil: 'load' });
   if (v.banner) await page.waitForFunction(() => window.__bannerAt, null, { timeout: 5000, polling: 50 });
-  const m = await page.evaluate(() => ({ fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, banner: window.__bannerAt, ui: performance.getEntriesByType('resource').filter((r) => r.name.includes('/ui.js')).length }));
+  const m = await page.evaluate(() => ({ fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, banner: window.__bannerAt, ui: performance.getEntriesByType('resource').filter((r) => r.name.includes('/ui.js')).length, fetch: (performance.getEntriesByType('resource').find((r) => r.name.includes('/loader.js')) || {}).duration }));
   await page.close();
   results[name].fcp.push(m.fcp);
   if (v.banner) results[name].banner.push(m.banner);
   results[name].bytes.push(bytes);
+  if (m.fetch != null) (results[name].fetch = results[name].fetch || []).push(m.fetch);
   results[name].ui = (results[name].ui || 0) + m.ui;
 }
 
@@ -79,12 +80,13 @@ for (let i = 0; i < runs; i++) for (const name of i % 2 ? names.slice().reverse(
 
 const base = median(results['no CMP'].fcp);
 console.log(`Chromium ${browser.version()}, localhost, ${runs} interleaved runs each, medians (ms)`);
-console.log('| page | FCP | FCP − no CMP | banner visible | UI fetched (runs) |');
-console.log('|---|---:|---:|---:|---:|');
+console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`);
+console.log('| page | FCP | FCP − no CMP | banner visible | core fetch (blocking) | UI fetched (runs) |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const name of names) {
   const r = results[name];
   const f = median(r.fcp);
-  console.log(`| ${name} | ${f.toFixed(1)} | ${name == 'no CMP' ? '—' : (f - base >= 0 ? '+' : '') + (f - base).toFixed(1)} | ${r.banner.length ? median(r.banner).toFixed(1) : '—'} | ${r.ui || 0} |`);
+  console.log(`| ${name} | ${f.toFixed(1)} | ${name == 'no CMP' ? '—' : (f - base >= 0 ? '+' : '') + (f - base).toFixed(1)} | ${r.banner.length ? median(r.banner).toFixed(1) : '—'} | ${r.fetch ? median(r.fetch).toFixed(1) : '—'} | ${r.ui || 0} |`);
 }
 for (const { context } of Object.values(pages)) await context.close();
 await browser.close();
