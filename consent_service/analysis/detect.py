@@ -37,7 +37,7 @@ _VISIT_RE = re.compile(lx.PLATFORM_VISIT)
 _ADS_ON_RE = re.compile(lx.ADS_ON_PLATFORM)
 _MEASURES_ADS_RE = re.compile(lx.MEASURES_ADS)
 _PROFILE_URL_RE = re.compile(lx.SOCIAL_PROFILE_URL, re.I)
-_GOOGLE_SPLIT = [(re.compile(p, re.I), sid) for p, sid in lx.GOOGLE_SPLIT]
+_GOOGLE_SPLIT = [(re.compile(p), sid) for p, sid in lx.GOOGLE_SPLIT]
 _LIST_ITEM_RE = re.compile(r"^\W{0,3}(?:[-*•▪◦●■]|\d+[.)])\s")
 MAX_QUOTE = 300
 
@@ -318,6 +318,13 @@ def find_services(an: Analysis, catalog: Catalog) -> list[ServiceHit]:
                 continue
             if sid not in hits:
                 hits[sid] = ServiceHit(sid, surface, start, end, an.quote(sent, start, end))
+    # "Meta (Facebook) -pikseli": the brand inside the pixel's name is not a second service
+    pixel = hits.get("facebook-pixel")
+    if pixel is not None:
+        for sid in ("facebook-social", "instagram"):
+            h = hits.get(sid)
+            if h is not None and an.sentence_at(h.start) is an.sentence_at(pixel.start):
+                del hits[sid]
     # a bare brand ("Facebook") names the more specific service found ("Facebook-pikseli")
     for sid, hit in list(hits.items()):
         if " " in hit.alias or "-" in hit.alias:

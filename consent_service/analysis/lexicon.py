@@ -268,6 +268,7 @@ REFUSAL = (
     r"est\w*|kiel\w*|poist\w*|kytke\w* pois|pois päältä|hylkä\w*|rajoit\w*|muutta\w* (?:\w+ ){0,3}"
     r"asetu|lisäos\w*|liitännäi\w*|blocker\w*|block\w*|stäng\w* av|stänga av|avaktiver\w*|"
     r"inaktiver\w*|radera\w*|ta bort|vägra\w*|neka\w*|spärra\w*|ändra\w* (?:\w+ ){0,3}inställning"
+    r"|hallit\w*|hantera\w*|manag\w*|control\w*|kontroller\w*|sääd\w*|säät\w*"
     r"|tillägg\w*|plugin\w*|disabl\w*|refus\w*|reject\w*|delet\w*|remov\w*|stop accepting|turn\w* "
     r"off|opt[ -]out|add-on|chang\w* (?:\w+ ){0,3}(?:settings|options)|instruct your browser"
 )
@@ -291,6 +292,9 @@ CONSENT_MECHANISM = (
     CONSENT_TOOL
     + r"|suostumusbann|evästeasetu|valin\w* tallenn|tallenn\w* (?:\w+ ){0,3}valin|olet hyväksynyt"
     r"|hyväksyit|antamasi suostumu|suostumuksesi|peru\w* suostumu|kakinställning|"
+    r"cookie-asetu|cookieasetu|eväste-asetu|evästeiden asetu|cookie-inställning|"
+    r"samtyckesinställning|hantera (?:ditt |dina )?(?:samtycke|kakor|cookies)|"
+    r"pyydämme (?:\w+ ){0,2}suostum|ber om ditt samtycke|ask (?:for )?your consent|"
     r"cookieinställning|ändra (?:ditt )?samtycke|återkalla (?:ditt )?samtycke|acceptera alla|"
     r"cookie (?:preferences|consent)|manage (?:your )?(?:cookie|consent)|withdraw (?:your )?"
     r"consent|only if consent|with your consent|consent is given|reject all"
@@ -326,8 +330,18 @@ SOCIAL_PROFILE_URL = (
     r"(?!tr\b|tr\?|plugins|sharer|share|embed|watch|iframe|v/|events|sdk)"
 )
 # "Google" and a product word a few words apart: "Googlen (Analytics, Ads)" in a list
+# (the words between are a list of product names or one word for "tool/service", so "Google
+# Fonts and our own analytics" is not Google Analytics); matched case-sensitively
+_TOOL_WORD = r"(?:verktyg|työkalu|palvelu|tjänst|tool|service|product)\w*"
+_BETWEEN = (
+    r"(?::\w+)?\s*(?:" + _TOOL_WORD + r"\s*)?[(,]?\s*"
+    r"(?:[A-Z][\w-]*\s*[,/]\s*|[A-Z][\w-]*\s+(?:ja|och|and|&)\s+){0,4}"
+    r"(?:" + _TOOL_WORD + r"\s+)?-?"
+)
 GOOGLE_SPLIT = [
-    (r"\bgoogle\w*\b(?:\W+[\w.-]+){0,6}?\W+(?:analytics\b|analytiikk)", "google-analytics"),
+    (r"\b[Gg]oogle\w*" + _BETWEEN + r"(?:Analytics\b|[Aa]nalytiik)", "google-analytics"),
+    (r"\b(?:[Ff]acebook|[Mm]eta)\w*(?:\s*\((?:[Ff]acebook|[Mm]eta)\))?" + _BETWEEN
+     + r"(?:[Pp]ixel|[Pp]ikseli)", "facebook-pixel"),
 ]
 EMBED_SERVICES = frozenset(
     """youtube vimeo google-maps instagram facebook-social twitter-x pinterest intercom zendesk

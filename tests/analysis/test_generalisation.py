@@ -132,6 +132,7 @@ def test_an_embedded_feed_is_the_platform_and_an_embed_declares_no_category():
     "Cookies\n\nBy continuing to browse this site you agree to our use of cookies.",
     "Kakor\n\nGenom att besöka webbplatsen med en webbläsare som tillåter kakor godkänner du "
     "att vi använder dem.",
+    "Evästeet\n\nKäytämme evästeitä. Voit hallita evästeitä oman selaimesi kautta.",
 ])
 def test_browser_settings_as_the_only_choice(text):
     result = run(text)
@@ -146,6 +147,8 @@ def test_browser_settings_as_the_only_choice(text):
     "Kakor\n\nDu väljer vilka kakor du godkänner i kakinställningarna. Du kan även radera "
     "kakor i din webbläsare.",
     "Cookies\n\nYou choose in our cookie banner. You can also delete cookies in your browser.",
+    "Evästeet\n\nVoit muuttaa valintaasi sivun alareunan Cookie-asetukset-linkistä tai "
+    "estää evästeet selaimesi asetuksista.",
     "Cookies\n\nSession cookies are deleted when you close the browser window.",
 ])
 def test_a_consent_mechanism_or_a_mere_description_is_not_the_finding(text):
@@ -199,6 +202,19 @@ def test_names_compare_modulo_legal_form_punctuation():
 ])
 def test_service_aliases_and_split_names(text, sid):
     assert sid in ids(run(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Käytämme Google Fonts -palvelua ja omaa analytiikkaa sivuston kehittämiseen.",
+    "We use Google Fonts and our own self-hosted analytics.",
+])
+def test_google_and_analytics_apart_but_not_one_product(text):
+    assert "google-analytics" not in ids(run(text))
+
+
+def test_the_brand_inside_a_pixels_name_is_not_a_second_service():
+    result = run("Käytämme Meta (Facebook) -pikseliä mainonnan kohdentamiseen sivustolla.")
+    assert ids(result) == {"facebook-pixel"}
 
 
 def test_the_visitors_wish_negated_is_not_the_service_negated():
