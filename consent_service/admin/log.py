@@ -80,6 +80,8 @@ def log_export(site_key):
     record("consent_log.export", user_id=g.user.id, site_id=site.id,
            details={"filter": flt.query_args()})
 
+    from ..proof.exports import csv_safe  # OWASP CSV-injection rule, as in exports
+
     def rows():
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -88,7 +90,7 @@ def log_export(site_key):
             data = _event_json(e) | {"page_url": e.page_url, "client_ip": e.client_ip,
                                      "ua_family": e.ua_family}
             data["choices"] = ";".join(f"{k}={'1' if v else '0'}" for k, v in e.choices.items())
-            writer.writerow([data.get(f) for f in EXPORT_FIELDS])
+            writer.writerow([csv_safe(data.get(f)) for f in EXPORT_FIELDS])
             if buf.tell() > 64 * 1024:
                 yield buf.getvalue()
                 buf.seek(0)

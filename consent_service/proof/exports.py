@@ -135,9 +135,20 @@ class Record27560:
         }
 
 
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """OWASP CSV injection: a text cell that a spreadsheet would read as a formula gets a
+    leading apostrophe (=, +, -, @, tab, carriage return)."""
+    if isinstance(value, str) and value.startswith(CSV_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def _csv_line(values) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(values)
+    csv.writer(buf, lineterminator="\n").writerow([csv_safe(v) for v in values])
     return buf.getvalue()
 
 
