@@ -57,6 +57,22 @@ def admin_create(email, password_stdin, superuser):
     click.echo(json.dumps({"id": user.id, "email": user.email}))
 
 
+@admin.command("site-creation")
+@click.argument("email")
+@click.option("--allow/--deny", required=True, help="may this user create sites")
+@with_appcontext
+def admin_site_creation(email, allow):
+    """Let a (non-super) admin user create sites, or take it back."""
+    from .services.errors import ServiceError
+    from .services.sites import set_site_creation
+
+    try:
+        user = set_site_creation(email, allow)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps({"email": user.email, "can_create_sites": user.can_create_sites}))
+
+
 @click.group()
 def site():
     """Sites."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -44,6 +44,8 @@ def _site_values(form: SiteForm) -> dict:
 
 @bp.route("/sites/new", methods=["GET", "POST"])
 def site_new():
+    if not site_service.may_create_sites(g.user):
+        abort(403)  # superusers, or users an operator granted it (sites can be scanned)
     form = SiteForm()
     if form.validate_on_submit():
         values = _site_values(form)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -19,6 +19,9 @@ class AdminUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     # Superusers (the agency running the service) see every site.
     is_superuser: Mapped[bool] = mapped_column(default=False)
+    # Besides superusers, who may create sites (an operator grants it: `consent-service admin
+    # site-creation`). Sites get scanned, so this is not for every admin user.
+    can_create_sites: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

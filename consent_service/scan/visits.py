@@ -80,6 +80,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _local(host: str, opts: ScanOptions) -> bool:
+    """Offline mode's "on this machine": loopback, or a name the test resolver sends there."""
+    if is_loopback(host):
+        return True
+    if opts.resolver is None:
+        return False
+    try:
+        return any(is_loopback(a) for a in opts.resolver(host))
+    except Exception:  # noqa: BLE001 - the resolver does not know the name
+        return False
+
+
 class Recorder:
     """Requests of one context, in order, with a flag for those after the banner answer."""
 
@@ -130,7 +142,7 @@ def _router(opts: ScanOptions, recorder: Recorder, notes: list[str]):
             return route.abort("blockedbyclient")
         if opts.route_handler is not None and opts.route_handler(route, request):
             return None
-        if opts.offline and url.startswith(("http:", "https:")) and not is_loopback(host_of(url)):
+        if opts.offline and url.startswith(("http:", "https:")) and not _local(host_of(url), opts):
             if request.is_navigation_request() and request.frame.parent_frame is None:
                 return route.abort("internetdisconnected")
             body = EMPTY_BODIES.get(request.resource_type, "")

@@ -47,9 +47,11 @@ def content_from_analysis(site, analysis: dict) -> dict:
 
 def create_site_with_policy(domains, *, name=None, languages=None, privacy_url=None,
                             notice: bytes | None = None, services: list[str] | None = None,
-                            publish: bool = False, owner: AdminUser | None = None) -> dict:
+                            publish: bool = False, owner: AdminUser | None = None,
+                            allowed_origins: list[str] | None = None) -> dict:
     site = sites.create_site(domains, name=name, languages=languages,
-                             privacy_url=privacy_url, owner=owner, commit=False)
+                             privacy_url=privacy_url, owner=owner, commit=False,
+                             allowed_origins=allowed_origins)
     notice_row = None
     if notice is not None:
         notice_row = analyse_notice(site, notice)
@@ -75,14 +77,14 @@ def ensure_demo(base_url: str) -> dict:
         user = users.create_user(DEMO_EMAIL, state["password"], is_superuser=True)
     site = db.session.scalars(select(Site).where(Site.site_key == state.get("site_key"))).first()
     if site is None:
-        host = base_url.split("://", 1)[1]
+        # The demo page is served from base_url (often localhost), which is an allowed origin
+        # but not a site domain: domains are public names, the ones scans may visit.
         result = create_site_with_policy(
-            DEMO_DOMAINS + [host], name="Demo site", privacy_url=f"{base_url}/demo/privacy",
-            services=DEMO_SERVICES, publish=True, owner=user)
+            DEMO_DOMAINS, name="Demo site", privacy_url=f"{base_url}/demo/privacy",
+            services=DEMO_SERVICES, publish=True, owner=user,
+            allowed_origins=sorted(set(sites.origins_for(DEMO_DOMAINS)) | {base_url}))
         state["site_key"] = result["site_key"]
         site = sites.get_site(result["site_key"])
-        site.allowed_origins = sorted(set(site.allowed_origins) | {base_url})
-        db.session.commit()
     state_file.write_text(json.dumps(state))
     state_file.chmod(0o600)
     key = state["site_key"]

@@ -69,6 +69,9 @@ def test_login_is_rate_limited(app, client, people):
 
 
 def test_create_and_edit_site(login, people):
+    from consent_service.services.sites import set_site_creation
+
+    set_site_creation("stranger@example.fi", True)  # an operator's grant
     client = login("stranger")
     token = csrf_token(client, "/admin/sites/new")
     resp = client.post("/admin/sites/new", data={

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from consent_service.services import sites
 from consent_service.services.setup import create_site_with_policy
 
+SHOP = "oma-kauppa.example.fi"
 OWN_PAGE = """<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>Oma</title>
 <script src="/loader/{key}.js"></script>
 <script type="text/plain" data-category="analytics"
@@ -25,21 +26,24 @@ OWN_PAGE = """<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>
 def live(app, scan_options):
     """The Flask app on a real port, serving a page that uses our loader."""
     opts = scan_options()
+    # Site domains are public names: the shop's name reaches the local server through the
+    # scan's test resolver, and loopback is allowed as an operator allows an intranet.
     app.config.update(SCAN_OFFLINE=True, SCAN_ROUTE_HANDLER=opts.route_handler,
                       SCAN_SETTLE=0.5, SCAN_BANNER_WAIT=3, SCAN_TIMEOUT=60,
-                      SCAN_ALLOW_NETWORKS=opts.allow_networks)
+                      SCAN_ALLOW_NETWORKS=opts.allow_networks,
+                      SCAN_RESOLVER=lambda host: ["127.0.0.1"] if host == SHOP else [])
     server = make_server("127.0.0.1", 0, app, threaded=True)
     port = server.server_address[1]
-    result = create_site_with_policy([f"127.0.0.1:{port}"], name="Oma kauppa",
+    result = create_site_with_policy([f"{SHOP}:{port}"], name="Oma kauppa",
                                      services=["google-analytics", "facebook-pixel"],
-                                     publish=True)
+                                     publish=True, allowed_origins=[f"http://{SHOP}:{port}"])
     key = result["site_key"]
     app.add_url_rule("/own-page", "own_page", lambda: OWN_PAGE.format(key=key))
     pixel = (Path(__file__).with_name("sites") / "ga-pixel.html").read_text()
     app.add_url_rule("/no-banner", "no_banner", lambda: pixel)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"base": f"http://127.0.0.1:{port}", "site": sites.get_site(key), "key": key}
+    yield {"base": f"http://{SHOP}:{port}", "site": sites.get_site(key), "key": key}
     server.shutdown()
 
 
