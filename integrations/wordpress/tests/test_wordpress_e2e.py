@@ -660,6 +660,12 @@ echo wp_json_encode( $out );
     assert out["consent_service_policy"][0] == "good"
     assert str(stack.policy_version) in out["consent_service_policy"][1]
     assert out["consent_service_loader"][0] == "good", out  # twentytwentythree: loader first
+    scan = json.loads(stack.php("""
+$tests = apply_filters( 'site_status_tests', array( 'direct' => array() ) );
+echo wp_json_encode( call_user_func( $tests['direct']['consent_service_scan']['test'] ) );
+""").strip().splitlines()[-1])
+    assert scan["status"] == "recommended"
+    assert f'href="{stack.cs_url}/admin/sites/{stack.site_key}/scans"' in scan["actions"]
     # The classic theme pastes gtag.js before wp_head(), but it is held back (text/plain).
     stack.switch_theme("cs-e2e")
     try:

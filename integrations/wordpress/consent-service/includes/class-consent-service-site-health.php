@@ -48,6 +48,10 @@ class Consent_Service_Site_Health {
 			'label' => __( 'The consent banner loader is the first script in the head', 'consent-service' ),
 			'test'  => array( __CLASS__, 'test_loader_first' ),
 		);
+		$tests['direct']['consent_service_scan']      = array(
+			'label' => __( 'Site scans', 'consent-service' ),
+			'test'  => array( __CLASS__, 'test_scan' ),
+		);
 		return $tests;
 	}
 
@@ -156,6 +160,23 @@ class Consent_Service_Site_Health {
 		}
 		/* translators: %s: the start of the first script tag */
 		return self::result( 'consent_service_loader', 'critical', __( 'A script runs before the consent banner loader', 'consent-service' ), sprintf( __( 'The theme or a plugin prints a script before wp_head(), and it runs before consent is known: %s', 'consent-service' ), null === $first ? __( '(the loader is missing)', 'consent-service' ) : substr( $first, 0, 160 ) ) );
+	}
+
+	/**
+	 * Site scans: where the latest scan's report is. The findings themselves need the
+	 * service's scan list, which a public site key cannot read (it needs an API key).
+	 *
+	 * @return array
+	 */
+	public static function test_scan() {
+		if ( ! Consent_Service_Options::is_configured() ) {
+			return self::result( 'consent_service_scan', 'recommended', __( 'Site scans', 'consent-service' ), __( 'The plugin is not configured.', 'consent-service' ) );
+		}
+		$settings       = Consent_Service_Options::get();
+		$report         = untrailingslashit( $settings['service_url'] ) . '/admin/sites/' . rawurlencode( $settings['site_key'] ) . '/scans';
+		$out            = self::result( 'consent_service_scan', 'recommended', __( 'Check the latest site scan', 'consent-service' ), __( 'The consent-service scans the site in a browser and lists trackers that load before consent, cookies and what the privacy notice is missing. Run a scan after changing themes or plugins and read its findings.', 'consent-service' ) );
+		$out['actions'] .= sprintf( '<p><a href="%s" target="_blank" rel="noopener">%s</a></p>', esc_url( $report ), esc_html__( 'Scan reports in the consent-service admin', 'consent-service' ) );
+		return $out;
 	}
 
 	/**
