@@ -33,6 +33,8 @@ const variants = {
   'no CMP': { url: srv.url('plain', { lang: 'fi', nocmp: true }) },
   'loader, first visit (banner)': { url: srv.url('plain', { lang: 'fi', o: { blocking } }), banner: true },
   'loader, return visit (consent stored, no UI)': { url: srv.url('plain', { lang: 'fi', o: { blocking } }), stored: true },
+  'core inlined in the HTML, first visit': { url: srv.url('plain', { lang: 'fi', o: { blocking }, inline: true }), banner: true },
+  'core inlined in the HTML, return visit': { url: srv.url('plain', { lang: 'fi', o: { blocking }, inline: true }), stored: true },
 };
 
 const cookie = encodeURIComponent(JSON.stringify({ v: 1, c: ['analytics'], t: Date.now(), r: null, e: 'x', g: 0 }));
@@ -59,12 +61,13 @@ async function once(name) {
   if (process.env.BYTES) page.on('response', onResponse);
   await page.goto(v.url, { waitUntil: 'load' });
   if (v.banner) await page.waitForFunction(() => window.__bannerAt, null, { timeout: 5000, polling: 50 });
-  const m = await page.evaluate(() => ({ fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, banner: window.__bannerAt, ui: performance.getEntriesByType('resource').filter((r) => r.name.includes('/ui.js')).length, fetch: (performance.getEntriesByType('resource').find((r) => r.name.includes('/loader.js')) || {}).duration }));
+  const m = await page.evaluate(() => ({ fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, banner: window.__bannerAt, ui: performance.getEntriesByType('resource').filter((r) => r.name.includes('/ui.js')).length, fetch: (performance.getEntriesByType('resource').find((r) => r.name.includes('/loader.js')) || {}).duration, exec: window.__t1 - window.__t0 }));
   await page.close();
   results[name].fcp.push(m.fcp);
   if (v.banner) results[name].banner.push(m.banner);
   results[name].bytes.push(bytes);
   if (m.fetch != null) (results[name].fetch = results[name].fetch || []).push(m.fetch);
+  if (m.exec >= 0) (results[name].exec = results[name].exec || []).push(m.exec);
   results[name].ui = (results[name].ui || 0) + m.ui;
 }
 
@@ -81,12 +84,12 @@ for (let i = 0; i < runs; i++) for (const name of i % 2 ? names.slice().reverse(
 const base = median(results['no CMP'].fcp);
 console.log(`Chromium ${browser.version()}, localhost, ${runs} interleaved runs each, medians (ms)`);
 console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`);
-console.log('| page | FCP | FCP − no CMP | banner visible | core fetch (blocking) | UI fetched (runs) |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| page | FCP | FCP − no CMP | banner visible | core fetch (blocking) | core run (inlined) | UI fetched (runs) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const name of names) {
   const r = results[name];
   const f = median(r.fcp);
-  console.log(`| ${name} | ${f.toFixed(1)} | ${name == 'no CMP' ? '—' : (f - base >= 0 ? '+' : '') + (f - base).toFixed(1)} | ${r.banner.length ? median(r.banner).toFixed(1) : '—'} | ${r.fetch ? median(r.fetch).toFixed(1) : '—'} | ${r.ui || 0} |`);
+  console.log(`| ${name} | ${f.toFixed(1)} | ${name == 'no CMP' ? '—' : (f - base >= 0 ? '+' : '') + (f - base).toFixed(1)} | ${r.banner.length ? median(r.banner).toFixed(1) : '—'} | ${r.fetch ? median(r.fetch).toFixed(1) : '—'} | ${r.exec ? median(r.exec).toFixed(1) : '—'} | ${r.ui || 0} |`);
 }
 for (const { context } of Object.values(pages)) await context.close();
 await browser.close();

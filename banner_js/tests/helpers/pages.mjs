@@ -1,7 +1,8 @@
 // Test pages. Each gets { lang, loaderSrc }; the loader is the first script in <head>.
-const head = ({ lang, loaderSrc }, title, extra = '') =>
+// loaderInline: the core script itself, inlined in the HTML (no blocking fetch).
+const head = ({ lang, loaderSrc, loaderInline }, title, extra = '') =>
   `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-  `<title>${title}</title>${loaderSrc ? `<script src="${loaderSrc}" data-nonce="t3st" nonce="t3st"></script>` : ''}${extra}</head>`;
+  `<title>${title}</title>${loaderInline ? `<script nonce="t3st">__t0=performance.now()</script><script nonce="t3st">${loaderInline.replace(/<\/script/gi, '<\\/script')}</script><script nonce="t3st">__t1=performance.now()</script>` : loaderSrc ? `<script src="${loaderSrc}" data-nonce="t3st" nonce="t3st"></script>` : ''}${extra}</head>`;
 
 const body = (inner) =>
   `<body><header><p>Esimerkki Oy</p></header><main><h1>Testisivu</h1>` +

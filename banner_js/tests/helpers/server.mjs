@@ -88,7 +88,14 @@ export async function startServer() {
         headers['Content-Security-Policy'] = "default-src 'self'; script-src 'self' 'nonce-t3st' https://www.googletagmanager.com https://connect.facebook.net; style-src 'self'; img-src 'self' https:; frame-src https:; connect-src 'self'";
       }
       res.writeHead(200, headers);
-      return res.end(pages[pm[1]]({ lang, loaderSrc }));
+      // ?inline=1: the core with its config inlined in the page itself.
+      let loaderInline = '';
+      if (url.searchParams.get('inline')) {
+        const o = url.searchParams.get('o') || '';
+        const cfg = makeConfig(`http://127.0.0.1:${state.port}/api/v1`, o ? JSON.parse(Buffer.from(o, 'base64url').toString()) : {}, lang);
+        loaderInline = coreScript(cfg, `/ui.js?ui={lang}&o=${o}`, bundle.core);
+      }
+      return res.end(pages[pm[1]]({ lang, loaderSrc, loaderInline }));
     }
     if (url.pathname === '/blank') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
@@ -110,6 +117,7 @@ export async function startServer() {
       if (q.csp) p.set('csp', '1');
       if (q.full) p.set('full', '1');
       if (q.nocmp) p.set('nocmp', '1');
+      if (q.inline) p.set('inline', '1');
       return `${base}/page/${name}?${p}`;
     },
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
