@@ -30,6 +30,8 @@ _PREF_VERB_RE = re.compile(lx.PREF_VERB)
 _PREF_NOUN_RE = re.compile(lx.PREF_NOUN)
 _PREF_SPECIFIC_RE = re.compile(lx.PREF_SPECIFIC)
 _PREF_HEADING_RE = re.compile(lx.PREF_HEADING)
+_EMPTY_RE = re.compile(lx.EMPTY_SECTION)
+_EMPTY_HEAD_RE = re.compile(lx.EMPTY_HEADING)
 _BROWSER_RE = re.compile(lx.BROWSER_WORD)
 _CONSENT_CHOICE_RE = re.compile(lx.CONSENT_CHOICE)
 _ONSITE_RE = re.compile(lx.ONSITE_TECH)
@@ -52,6 +54,7 @@ class Sentence:
     label: bool = False  # a short cell or line without a full stop (table header, title)
     definition: bool = False  # under a heading that asks what cookies are
     section: str = ""  # the lower-case heading of the section the sentence is in
+    section_no: int = 0
     _lemmas: str | None = None
     lang: str = "en"
 
@@ -96,7 +99,7 @@ def build(doc: Document, lang: str) -> Analysis:
     for seg in doc.segments:
         lines[seg.line] = lines.get(seg.line, 0) + 1
     seg_starts = [s.start for s in doc.segments]
-    section, definition = "", False
+    section, definition, section_no = "", False, 0
     for start, end in doc.sentences:
         text = doc.text[start:end]
         seg = doc.segments[max(0, bisect.bisect_right(seg_starts, start) - 1)]
@@ -107,9 +110,10 @@ def build(doc: Document, lang: str) -> Analysis:
         if heading and not _LIST_ITEM_RE.match(text) and len(text.split()) <= 12:
             section = lower.strip("#*: ")
             definition = bool(_DEFINITION_RE.search(section))
+            section_no += 1
         an.sentences.append(Sentence(start, end, text, lower, heading, label,
                                      definition=definition and not heading, section=section,
-                                     lang=lang))
+                                     section_no=section_no, lang=lang))
         an.starts.append(start)
     return an
 
@@ -158,8 +162,11 @@ def _preference(s: str):
 def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     found: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
     negs: dict[str, list[str]] = {c: [] for c in _CATEGORY_RX}
+    empty = {x.section_no for x in an.sentences
+             if _EMPTY_RE.match(x.lower) or (x.heading and _EMPTY_HEAD_RE.search(x.lower))}
     for i, sent in enumerate(an.sentences):
-        if (sent.heading or sent.label) and _PREF_HEADING_RE.match(sent.lower):
+        if (sent.heading or sent.label) and _PREF_HEADING_RE.match(sent.lower) and not (
+                sent.section_no in empty and sent.heading):
             # the category's heading counts when what follows is not "not used" and is not
             # only the consent choice
             nxt = an.sentences[i + 1] if i + 1 < len(an.sentences) else None
@@ -171,7 +178,8 @@ def find_categories(an: Analysis) -> tuple[dict[str, list[str]], dict[str, list[
         if sent.heading:
             continue
         # what cookies can do in general, or might do one day, is not what this site does
-        general = sent.definition or bool(_HYPO_RE.search(sent.lower))
+        general = sent.definition or bool(_HYPO_RE.search(sent.lower)) or (
+            sent.section_no in empty)
         for cat, (strong, weak) in _CATEGORY_RX.items():
             if general and cat != "necessary":
                 continue

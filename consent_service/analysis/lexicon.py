@@ -321,7 +321,7 @@ PLATFORM_VISIT = (
 )
 # advertising ON a platform: our ads there, not their code here
 ADS_ON_PLATFORM = (
-    r"mainost\w*|markkinoi\w*|mainok\w*|kampanj\w*|annonser\w*|marknadsför\w*|reklam\w*|"
+    r"mainost\w*|mainon\w*|mainos\w*|markkinoi\w*|mainok\w*|kampanj\w*|annonser\w*|marknadsför\w*|reklam\w*|"
     r"advertis\w*|\bads?\b|campaign\w*"
 )
 MEASURES_ADS = r"remarketing|uudelleenmarkkin|retarget|pikseli|pixel|konversi|conversion|mita|mäta|measur|kohdenn|målgrupp|audience"  # noqa: E501
@@ -341,7 +341,7 @@ _BETWEEN = (
 GOOGLE_SPLIT = [
     (r"\b[Gg]oogle\w*" + _BETWEEN + r"(?:Analytics\b|[Aa]nalytiik)", "google-analytics"),
     (r"\b(?:[Ff]acebook|[Mm]eta)\w*(?:\s*\((?:[Ff]acebook|[Mm]eta)\))?" + _BETWEEN
-     + r"(?:[Pp]ixel|[Pp]ikseli)", "facebook-pixel"),
+     + r"[a-zåäö]*(?:[Pp]ixel|[Pp]ikseli)", "facebook-pixel"),
 ]
 EMBED_SERVICES = frozenset(
     """youtube vimeo google-maps instagram facebook-social twitter-x pinterest intercom zendesk
@@ -382,5 +382,15 @@ PREF_HEADING = (
     r"^\W*(?:\d+\.?\s*)?(?:functional(?:ity)?(?: cookies)?|preferences?(?: cookies)?|"
     r"toiminnalliset(?: evästeet)?|toiminnallisuusevästeet|mieltymysevästeet|asetusevästeet|"
     r"funktionella(?: kakor| cookies)?|funktionskakor|inställningskakor|preferenskakor|"
-    r"preferenser)\W*$"
+    r"preferenser|asetukset|inställningar)\W*(?:\(\d+\))?\W*$"
 )
+
+# a declaration's category that lists no cookie ("No cookies to display" in CookieYes,
+# Cookiebot's "(0)"): its description is boilerplate, not a declared use
+EMPTY_SECTION = (
+    r"^\W*(?:no cookies to display|there are no cookies|we do not use cookies of this type|"
+    r"ei evästeitä(?: näytettäväksi)?|tämän tyyppisiä evästeitä ei käytetä|"
+    r"ei näytettäviä evästeitä|"
+    r"inga (?:kakor|cookies) att visa|vi använder inte (?:kakor|cookies) av denna typ)\W*$"
+)
+EMPTY_HEADING = r"\(0\)\s*$"

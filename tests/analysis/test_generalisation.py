@@ -288,3 +288,44 @@ def test_hard_wrapped_lines_are_one_sentence():
     text = ("Evästeet\n\nSivusto ei käytä\nmarkkinointievästeitä eikä\nmainosten "
             "kohdentamista.\n")
     assert "marketing" not in used(run(text))
+
+
+# --- consent-tool declarations ----------------------------------------------------------------
+
+CMP_EMPTY = """Cookie policy
+
+Required
+These make the shop work at all.
+Cookie\tDuration\tDescription
+shop_session\tsession\tKeeps the basket between pages.
+
+Functional
+These would let the site keep extra features working for you.
+Cookie\tDuration\tDescription
+No cookies to display.
+
+Advertisement
+These would show you offers that fit your interests.
+Cookie\tDuration\tDescription
+No cookies to display.
+"""
+
+CMP_COUNTS = """<html><body><h2>Evästeilmoitus</h2>
+<p>Voit muuttaa suostumustasi evästeilmoituksen kautta.</p>
+<h3>Asetukset (1)</h3><p>Näillä evästeillä sivusto muistaa esimerkiksi valitsemasi kielen.</p>
+<table><tr><td>site_lang</td><td>esimerkki.fi</td><td>Valittu kieli.</td>
+<td>1 vuosi</td></tr></table>
+<h3>Markkinointi (0)</h3><p>Näillä evästeillä seurattaisiin kävijöitä eri sivustoilla.</p>
+</body></html>"""
+
+
+def test_a_declared_category_without_cookies_is_not_used():
+    result = run(CMP_EMPTY)
+    assert used(result) == {"necessary"}
+
+
+def test_category_headings_with_counts():
+    result = run(CMP_COUNTS)
+    assert "preferences" in used(result)
+    assert "marketing" not in used(result)
+    assert "browser-settings-consent" not in codes(result)
