@@ -69,7 +69,7 @@ export function patchNetwork(blocked) {
       if (!new.target) return C.apply(this, arguments);
       if (!no(u)) return Reflect.construct(C, arguments, new.target);
       const t = Object.setPrototypeOf(new EventTarget(), new.target.prototype);
-      const props = { url: String(u), readyState: closed, onopen: null, onmessage: null, onerror: null, onclose: null, protocol: '', extensions: '', bufferedAmount: 0, withCredentials: false, binaryType: 'blob', send() { throw new DOMException('Still in CONNECTING state', 'InvalidStateError'); }, close() {} };
+      const props = { url: String(u), readyState: closed, onopen: null, onmessage: null, onerror: null, onclose: null, protocol: '', extensions: '', bufferedAmount: 0, withCredentials: false, binaryType: 'blob', send() {}, close() {} }; // send on a CLOSED socket is a no-op
       for (const k in props) Object.defineProperty(t, k, { value: /** @type {any} */ (props)[k], writable: k.startsWith('on') || k == 'binaryType', configurable: true });
       fire(t, events);
       return t;

@@ -108,3 +108,34 @@ test('all-in-one bundle (admin preview): the whole config inline, banner without
   await until(() => page.evaluate(() => !!window.consentService.getConsent()));
   await context.close();
 });
+
+test('refused calls look like the real failures: Request and URL objects, sync XHR, instanceof, send on a refused socket', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(srv.url('network', { lang: 'en' }));
+  await until(() => bannerVisible(page));
+  const n = hits.length;
+  const r = await page.evaluate(async (h) => {
+    const out = {};
+    const err = async (p) => p.then(() => 'ok', (e) => e.name);
+    out.request = await err(fetch(new Request(`https://${h}/r`)));
+    out.url = await err(fetch(new URL(`https://${h}/u`)));
+    out.relative = await err(fetch('/blank')); // our own origin goes through
+    const x = new XMLHttpRequest();
+    x.open('GET', `https://${h}/sync`, false);
+    try { x.send(); out.sync = 'sent'; } catch (e) { out.sync = e.name; }
+    const ws = new WebSocket(`wss://${h}/w`);
+    out.instance = ws instanceof WebSocket && ws.readyState === WebSocket.CLOSED;
+    try { ws.send('x'); out.send = 'ignored'; } catch (e) { out.send = e.name; } // as on a CLOSED socket
+    ws.addEventListener('error', () => (out.listener = true));
+    const es = new EventSource(`https://${h}/e`);
+    out.es = es instanceof EventSource && es.readyState === EventSource.CLOSED;
+    await new Promise((res) => setTimeout(res, 100));
+    return out;
+  }, HOST);
+  assert.deepEqual(r, { request: 'TypeError', url: 'TypeError', relative: 'ok', sync: 'NetworkError', instance: true, send: 'ignored', listener: true, es: true });
+  await sleep(300);
+  assert.equal(hits.length, n, 'nothing reached the sink');
+  assert.deepEqual(await page.evaluate(() => window.__uncaught), []);
+  await context.close();
+});
