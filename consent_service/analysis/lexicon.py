@@ -59,6 +59,11 @@ CATEGORY_TERMS: dict[str, dict[str, list[str]]] = {
             r"tilasto|analysoi|analyysi|statistiik|seuranta|seurata|mittaa|mittaroi",
             r"statistik|analys|mäta|mätning|\bstatistics|\banalys[ei]s|measure|measurement",
             r"\btrack\w* (?:visits|visitors|page views|how)|följa upp besök|följer upp besök",
+            # how the site is used, named without the word statistics
+            r"tieto\w* (?:\w+ ){0,2}(?:sivuston|palvelun|verkkosivu\w*|verkkopalvelu\w*) "
+            r"käytöstä|miten (?:kävijät|käyttäjät|sivustoa) (?:käyttävät|käytetään)|hur "
+            r"(?:besökare|användare|du|webbplatsen) (?:använder|används)|how (?:visitors|users|"
+            r"you) (?:use|interact with) (?:our|the|this)",
         ],
     },
     "marketing": {

@@ -87,6 +87,10 @@ _CTRL_HEADING_RE = re.compile(
     r"^\W*(?:\d+\.?\s*)?(?:rekisterinpitäjä|rekisterin pitäjä|rekisterinpitäjän yhteystiedot|"
     r"personuppgiftsansvarig|registeransvarig|data controller|controller|the controller)"
     r"(?:\s+(?:ja|och|and)\s+\w+)?\W*$", re.IGNORECASE)
+# "Personuppgiftsansvarig: X", "The controller is X", "Rekisterinpitäjä on X"
+_CTRL_INLINE_RE = re.compile(
+    r"\b(?:rekisterinpitäjä|rekisterin pitäjä|personuppgiftsansvarig|registeransvarig|"
+    r"(?:data )?controller)(?:\s*:\s*|\s+(?:on|är|is)\s+)(?:the\s+)?", re.IGNORECASE)
 _NAME_LABEL_RE = re.compile(
     rf"^\W*(?:{lx.NAME_LABEL}|{lx.CONTROLLER_KEYWORDS})\s*:\s*", re.IGNORECASE)
 _FORM_END_RE = re.compile(rf"\s(?:{lx.LEGAL_FORMS})(?![\w])")
@@ -142,6 +146,10 @@ def _structural_names(doc: Document) -> list[tuple[int, int, float]]:
         words = list(re.finditer(r"[A-ZÅÄÖ][\w\-–]*(?:\s+[\w\-–]+){0,5}$", before))
         if words:
             out.append((seg_start + words[-1].start(), m.start(), 8.0))
+    for m in _CTRL_INLINE_RE.finditer(text):
+        span = org_name_at(text, m.end())
+        if span:
+            out.append((*span, 6.0))
     segs = doc.segments
     for i, seg in enumerate(segs):
         if not _CTRL_HEADING_RE.match(seg.text):

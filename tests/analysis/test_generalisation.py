@@ -75,6 +75,15 @@ def test_a_category_heading_followed_by_not_used_declares_nothing():
     assert "preferences" not in used(run(text))
 
 
+@pytest.mark.parametrize("text", [
+    "Evästeiden avulla keräämme tietoa sivuston käytöstä ja kehitämme palvelua.",
+    "Kakorna hjälper oss att se hur besökare använder webbplatsen.",
+    "Cookies tell us how visitors use our website, so we can improve it.",
+])
+def test_analytics_named_as_how_the_site_is_used(text):
+    assert "analytics" in used(run(text))
+
+
 # --- marketing and platforms --------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
@@ -168,6 +177,8 @@ def test_a_consent_mechanism_or_a_mere_description_is_not_the_finding(text):
      "Exempelby stad"),
     ("Tunturipaja Oy (\"me\") käyttää sivustollaan evästeitä. Rekisterinpitäjän "
      "kumppanina toimii Google Ireland Ltd.", "Tunturipaja Oy"),
+    ("Personuppgiftsansvarig: Fjällbygdens Ekonomisk förening, Storgatan 4.\n\n"
+     "Vi använder kakor.", "Fjällbygdens Ekonomisk förening"),
 ])
 def test_controller_from_headings_rows_and_operator_lines(text, name):
     assert run(text)["controller"]["name"] == name
