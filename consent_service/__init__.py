@@ -32,6 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder="admin/templates", static_folder="admin/static",
                 static_url_path="/admin/static")
     app.config.update(settings)
+    from .services.params import bounded_int_converter
+
+    app.url_map.converters["int"] = bounded_int_converter()  # before any route is added
     # The built banner files: the wheel's own copy, else the checkout's build output.
     app.config.setdefault("BANNER_DIST_DIR", banner_dist_dir())
     app.config.setdefault("LOADER_BUNDLE", os.environ.get("CONSENT_LOADER_BUNDLE")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from flask import abort, g, render_template, request
 
+from ..services import params
 from ..services.audit import entries
+from ..services.errors import Invalid
 from . import bp
 from .common import site_or_404
 
 
 def _before() -> int | None:
-    raw = request.args.get("before", "")
-    return int(raw) if raw.isdigit() else None
+    errors: dict = {}
+    before = params.parse_int(request.args.get("before"), "before", errors)
+    if errors:
+        raise Invalid("Bad page link", errors)
+    return before
 
 
 @bp.get("/sites/<site_key>/audit")

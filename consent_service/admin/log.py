@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import ConsentEvent, PolicyVersion
-from ..services import consent_log
+from ..services import consent_log, params
 from ..services.audit import record
 from ..services.consents import ACTIONS, iso
 from ..services.errors import Invalid
@@ -105,7 +105,7 @@ def log_export(site_key):
 @bp.get("/sites/<site_key>/log/<receipt_id>")
 def log_event(site_key, receipt_id):
     site = site_or_404(site_key)
-    event = consent_log.get_event(site, receipt_id)
+    event = consent_log.get_event(site, receipt_id) if params.is_token(receipt_id) else None
     if event is None:
         abort(404)
     head = db.session.scalar(select(func.max(ConsentEvent.seq))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import jsonify, render_template, request
 
+from ..services import params
 from ..services.consents import ACTIONS
 from ..services.errors import Invalid
 from ..services.policies import current_policy
@@ -21,14 +22,12 @@ W, H, PAD_L, PAD_B, PAD_T = 760, 260, 48, 34, 12
 
 
 def date_range(args) -> tuple[date, date]:
-    today = datetime.now(UTC).date()
-    try:
-        end = date.fromisoformat(args["to"]) if args.get("to") else today
-        start = (date.fromisoformat(args["from"]) if args.get("from")
-                 else end - timedelta(days=DEFAULT_DAYS - 1))
-    except ValueError as exc:
-        raise Invalid("Dates are YYYY-MM-DD", {"from": [args.get("from")],
-                                               "to": [args.get("to")]}) from exc
+    errors: dict = {}
+    end = params.parse_day(args.get("to"), "to", errors) or datetime.now(UTC).date()
+    start = params.parse_day(args.get("from"), "from", errors)
+    if errors:
+        raise Invalid("Dates are YYYY-MM-DD, from 2000 to 2999", errors)
+    start = start or max(end - timedelta(days=DEFAULT_DAYS - 1), params.FIRST_DAY)
     if start > end:
         raise Invalid("The start is after the end", {"from": [start.isoformat()]})
     if (end - start).days >= MAX_DAYS:

@@ -10,6 +10,7 @@ from sqlalchemy import select, tuple_
 
 from ..extensions import db
 from ..models import ConsentEvent, Site
+from . import params
 from .consents import ACTIONS, event_hash
 from .errors import Invalid
 from .sites import GENESIS_HASH
@@ -30,20 +31,9 @@ class LogFilter:
     @classmethod
     def from_args(cls, args) -> LogFilter:
         errors: dict[str, list[str]] = {}
-
-        def day(name):
-            raw = (args.get(name) or "").strip()
-            if not raw:
-                return None
-            try:
-                return date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = ["use YYYY-MM-DD"]
-                return None
-
-        version = (args.get("version") or "").strip()
-        if version and not version.isdigit():
-            errors["version"] = ["a version number"]
+        start = params.parse_day(args.get("from"), "from", errors)
+        end = params.parse_day(args.get("to"), "to", errors)
+        version = params.parse_int(args.get("version"), "version", errors)
         action = (args.get("action") or "").strip() or None
         if action and action not in ACTIONS:
             errors["action"] = [f"one of {', '.join(ACTIONS)}"]
@@ -57,10 +47,10 @@ class LogFilter:
         granted = {"true": True, "1": True, "false": False, "0": False}.get(decision.lower())
         if category and granted is None:
             errors["decision"] = ["true or false"]
-        result = cls(start=day("from"), end=day("to"),
-                     policy_version=int(version) if version.isdigit() else None,
+        receipt = params.parse_token(args.get("receipt"), "receipt", errors)
+        result = cls(start=start, end=end, policy_version=version,
                      action=action, category=category if granted is not None else None,
-                     granted=granted, receipt_id=(args.get("receipt") or "").strip() or None)
+                     granted=granted, receipt_id=receipt)
         if errors:
             raise Invalid("Check the search fields", errors)
         return result
@@ -104,11 +94,19 @@ def encode_cursor(event: ConsentEvent) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
+        if len(cursor) > 200:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, ident = raw.split("|")
         ts = datetime.fromisoformat(stamp)
-        return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)), int(ident)
-    except (ValueError, UnicodeDecodeError) as exc:
+        ts = (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(UTC)
+        errors: dict = {}
+        number = params.parse_int(ident, "cursor", errors, high=params.INT64_MAX)
+        if errors or number is None or not params.FIRST_DAY.year <= ts.year \
+                <= params.LAST_DAY.year:
+            raise ValueError("out of range")
+        return ts, number
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise Invalid("Bad page cursor", {"cursor": [cursor[:80]]}) from exc
 
 
