@@ -205,8 +205,10 @@ def test_unit_rewrite_with_the_tokenizer(tmp_path):
         assert got == expected, page
 
 
-def test_unit_witness_heads_site_health_and_bridge(tmp_path):
+def test_unit_buffer_witness_heads_site_health_and_bridge(tmp_path):
     out = run_unit(tmp_path)
+    assert out["buffer"] == {"flush": "", "final": "<p>one <script>x</script>",
+                             "html": [True, False, False, False]}
     w = out["witness"]
     assert [h["tree_size"] for h in w["ok"]] == [3]
     assert w["old"] and w["bad_hash"] and w["bad_size"] and w["not_array"]

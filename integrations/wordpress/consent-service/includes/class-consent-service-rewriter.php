@@ -33,7 +33,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 class Consent_Service_Rewriter {
 
 	/**
-	 * Embeds the banner always holds back (banner_js/src/patterns.js EMBED_HOSTS).
+	 * Embeds held back even where the catalog's rules do not name the host (short links,
+	 * other subdomains): the banner placeholders any iframe with data-category + data-src.
 	 */
 	const EMBED_RULES = array(
 		array(
