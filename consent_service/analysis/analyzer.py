@@ -25,6 +25,7 @@ _SHIELD_RE = re.compile(lx.PRIVACY_SHIELD)
 _SHIELD_OFF_RE = re.compile(lx.SHIELD_DISCLAIMED)
 _IMPLIED_RE = re.compile(lx.IMPLIED_CONSENT)
 _MECHANISM_RE = re.compile(lx.CONSENT_MECHANISM)
+_CONSENT_WORD_RE = re.compile(lx.CONSENT_WORD)
 _BROWSER_WORD_RE = re.compile(lx.BROWSER_WORD)
 _REFUSAL_RE = re.compile(lx.REFUSAL)
 _AGENCY_RE = re.compile(lx.AGENCY)
@@ -45,6 +46,10 @@ def browser_settings_sentence(an: detect.Analysis, text_lower: str):
         if _IMPLIED_RE.search(sent.lower):
             return sent
     if _MECHANISM_RE.search(text_lower) or not _COOKIE_RE.search(text_lower):
+        return None
+    if any(_CONSENT_WORD_RE.search(x.lower) and (_COOKIE_RE.search(x.lower)
+                                               or _COOKIE_RE.search(x.section))
+           for x in an.sentences):
         return None
     for sent in an.sentences:
         b = _BROWSER_WORD_RE.search(sent.lower)

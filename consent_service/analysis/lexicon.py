@@ -296,15 +296,16 @@ IMPLIED_CONSENT = (
 CONSENT_MECHANISM = (
     CONSENT_TOOL
     + r"|suostumusbann|evästeasetu|valin\w* tallenn|tallenn\w* (?:\w+ ){0,3}valin|olet hyväksynyt"
-    r"|hyväksyit|antamasi suostumu|suostumuksesi|peru\w* suostumu|kakinställning|"
-    r"cookie-asetu|cookieasetu|eväste-asetu|evästeiden asetu|cookie-inställning|"
-    r"samtyckesinställning|hantera (?:ditt |dina )?(?:samtycke|kakor|cookies)|"
-    r"pyydämme (?:\w+ ){0,2}suostum|ber om ditt samtycke|ask (?:for )?your consent|"
-    r"cookieinställning|ändra (?:ditt )?samtycke|återkalla (?:ditt )?samtycke|acceptera alla|"
-    r"cookie (?:preferences|consent)|manage (?:your )?(?:cookie|consent)|withdraw (?:your )?"
-    r"consent|only if consent|with your consent|consent is given|reject all"
+    r"|hyväksyit|kakinställning|cookie-asetu|cookieasetu|eväste-asetu|evästeiden asetu|"
+    r"cookie-inställning|samtyckesinställning|cookieinställning|acceptera alla|"
+    r"cookie (?:preferences|consent)|manage (?:your )?(?:cookie|consent)|reject all"
 )
-
+# the visitor's consent, asked for, given, changed or withdrawn: a mechanism when the
+# sentence is about cookies or tracking (a newsletter's consent is not one)
+CONSENT_WORD = (
+    r"suostum|samtyck|consent|godkänn\w* (?:eller|och) (?:neka|avvisa)|"
+    r"hyväksy\w* tai hylkä|accept or (?:reject|decline)"
+)
 # --- services ----------------------------------------------------------------------------
 # brands whose bare name is a platform, not code on the site; they count only with words
 # for what the site embeds or runs (a feed, a plugin, a pixel, cookies)

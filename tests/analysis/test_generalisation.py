@@ -142,6 +142,8 @@ def test_an_embedded_feed_is_the_platform_and_an_embed_declares_no_category():
     "Kakor\n\nGenom att besöka webbplatsen med en webbläsare som tillåter kakor godkänner du "
     "att vi använder dem.",
     "Evästeet\n\nKäytämme evästeitä. Voit hallita evästeitä oman selaimesi kautta.",
+    "Uutiskirje lähetetään suostumuksesi perusteella.\n\nEvästeet\n\nSivusto käyttää "
+    "evästeitä kävijätilastoihin. Voit estää evästeet selaimesi asetuksista.",
 ])
 def test_browser_settings_as_the_only_choice(text):
     result = run(text)
@@ -159,6 +161,10 @@ def test_browser_settings_as_the_only_choice(text):
     "Evästeet\n\nVoit muuttaa valintaasi sivun alareunan Cookie-asetukset-linkistä tai "
     "estää evästeet selaimesi asetuksista.",
     "Cookies\n\nSession cookies are deleted when you close the browser window.",
+    "Evästeet\n\nAnalytiikkaevästeet otetaan käyttöön vasta suostumuksellasi, ja voit "
+    "muuttaa suostumustasi milloin tahansa. Evästeet voi myös poistaa selaimen asetuksista.",
+    "Cookies\n\nWe set statistics cookies only if you consent. You can also block cookies "
+    "in your browser.",
 ])
 def test_a_consent_mechanism_or_a_mere_description_is_not_the_finding(text):
     assert "browser-settings-consent" not in codes(run(text))
