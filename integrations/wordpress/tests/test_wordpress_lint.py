@@ -88,6 +88,8 @@ REWRITES = [
      '<script>document.write("<!--<script>x()</script>-->"); var a = 1;</script>'
      '<img data-category="marketing" data-cs-service="facebook-pixel" '
      'data-src="https://www.facebook.com/tr?a" >'),
+    (f'<script><!-- var a = 1; --></script><script src="{GTAG}"></script>',
+     f'<script><!-- var a = 1; --></script><script {GA} src="{GTAG}"></script>'),
     # Comments, raw text and attribute values hide what looks like a tag.
     (f'<!-- <script src="{GTAG}"></script> --><textarea><img src="https://www.facebook.com/tr">'
      '</textarea><title><script src="https://connect.facebook.net/x"></script></title>',) * 2,

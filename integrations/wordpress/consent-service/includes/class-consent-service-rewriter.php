@@ -754,10 +754,14 @@ class Consent_Service_Rewriter {
 		while ( $pos < $len ) {
 			$close = self::find_tag( $html, '</script', $pos, $len );
 			if ( 0 === $state ) {
-				$open = strpos( $html, '<!--', $pos );
-				if ( false === $open || ( false !== $close && $close < $open ) ) {
-					return false === $close ? $len : $close;
+				// Only "<!--" before the candidate end matters; searching past it made long
+				// pages quadratic.
+				$stop = false === $close ? $len : $close;
+				$open = strpos( substr( $html, $pos, $stop - $pos ), '<!--' );
+				if ( false === $open ) {
+					return $stop;
 				}
+				$open += $pos;
 				$state = 1;
 				$pos   = $open + 4;
 				// "<!-->" and "<!--->" go straight back to script data.
