@@ -730,3 +730,132 @@ echo wp_json_encode( array(
 def test_plugin_logged_no_php_notice(stack):
     ours = [line for line in stack.debug_log().splitlines() if "plugins/consent-service" in line]
     assert ours == [], ours[:5]
+
+
+def test_multisite_one_site_key_per_site():
+    """A network-activated plugin: each site of the network has its own key, loader and
+    scheduled seal fetch. (PHP CLI against a second, multisite WordPress: no web server.)"""
+    import secrets
+    import shutil
+    import zipfile
+
+    import wp_harness as h
+
+    missing = missing_tools()
+    if missing:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("needs: " + "; ".join(missing))
+    domain = "wp-ms.invalid"  # never resolved: PHP runs from the command line only
+    db = "wp_ms_" + secrets.token_hex(4)
+    with tempfile.TemporaryDirectory(prefix="wp-ms-") as tmp:
+        root = Path(tmp) / "wordpress"
+        shutil.copytree(h.WP_CORE, root, symlinks=False,
+                        ignore=shutil.ignore_patterns("wp-content"))
+        (root / "wp-config.php").unlink(missing_ok=True)
+        for sub in ("themes", "plugins", "mu-plugins", "uploads"):
+            (root / "wp-content" / sub).mkdir(parents=True)
+        (root / "wp-content" / "themes" / "twentytwentythree").symlink_to(h.THEME)
+        if not h.PLUGIN_ZIP.exists():
+            subprocess.run(["bash", str(h.BUILD)], check=True, timeout=120, capture_output=True)
+        with zipfile.ZipFile(h.PLUGIN_ZIP) as z:
+            z.extractall(root / "wp-content" / "plugins")
+        salts = "".join(f"define( '{k}', '{secrets.token_hex(16)}' );\n" for k in (
+            "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT",
+            "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"))
+
+        def config(multisite: bool) -> None:
+            network = (f"define( 'MULTISITE', true );\ndefine( 'SUBDOMAIN_INSTALL', false );\n"
+                       f"define( 'DOMAIN_CURRENT_SITE', '{domain}' );\n"
+                       "define( 'PATH_CURRENT_SITE', '/' );\ndefine( 'SITE_ID_CURRENT_SITE', 1 );\n"
+                       "define( 'BLOG_ID_CURRENT_SITE', 1 );\n") if multisite else ""
+            (root / "wp-config.php").write_text(
+                f"<?php\ndefine( 'DB_NAME', '{db}' );\ndefine( 'DB_USER', 'root' );\n"
+                f"define( 'DB_PASSWORD', '' );\ndefine( 'DB_HOST', '{h.DB_HOST}:{h.DB_PORT}' );\n"
+                f"define( 'DB_CHARSET', 'utf8mb4' );\n{salts}$table_prefix = 'wp_';\n"
+                "define( 'WP_ALLOW_MULTISITE', true );\ndefine( 'DISABLE_WP_CRON', true );\n"
+                "define( 'WP_HTTP_BLOCK_EXTERNAL', true );\n" + network
+                + "if ( ! defined( 'ABSPATH' ) ) { define( 'ABSPATH', __DIR__ . '/' ); }\n"
+                "require_once ABSPATH . 'wp-settings.php';\n")
+
+        def php(code: str, uri: str = "/", installing: bool = False) -> str:
+            script = root / f"_ms_{secrets.token_hex(4)}.php"
+            script.write_text(
+                f"<?php\n$_SERVER['HTTP_HOST'] = '{domain}';\n$_SERVER['REQUEST_URI'] = '{uri}';\n"
+                "$_SERVER['REQUEST_METHOD'] = 'GET';\n$_SERVER['SERVER_NAME'] = 'localhost';\n"
+                + ("define( 'WP_INSTALLING', true );\n" if installing else "")
+                + "require __DIR__ . '/wp-load.php';\n" + code + "\n")
+            try:
+                res = subprocess.run(["php", str(script)], capture_output=True, text=True,
+                                     timeout=120, cwd=root)
+            finally:
+                script.unlink()
+            assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+            return res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ""
+
+        h.mysql(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4")
+        try:
+            config(False)
+            php(f"""
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+wp_install( 'Net', 'admin', 'admin@example.invalid', false, '', 'x{secrets.token_hex(8)}' );
+""", installing=True)
+            php(f"""
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+require_once ABSPATH . 'wp-admin/includes/network.php';
+global $wpdb;
+foreach ( $wpdb->tables( 'ms_global' ) as $t => $p ) {{
+	$wpdb->$t = $p;
+}}
+install_network();
+$r = populate_network( 1, '{domain}', 'admin@example.invalid', 'Net', '/', false );
+if ( is_wp_error( $r ) ) {{ fwrite( STDERR, $r->get_error_message() ); exit( 1 ); }}
+""")
+            config(True)
+            php(f"""
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+$r = activate_plugin( 'consent-service/consent-service.php', '', true );
+if ( is_wp_error( $r ) ) {{ fwrite( STDERR, $r->get_error_message() ); exit( 1 ); }}
+$second = wpmu_create_blog( '{domain}', '/second/', 'Second', 1 );
+if ( is_wp_error( $second ) ) {{ fwrite( STDERR, $second->get_error_message() ); exit( 1 ); }}
+foreach ( array( 1 => 'pk_first', $second => 'pk_second' ) as $id => $key ) {{
+	switch_to_blog( $id );
+	update_option( 'consent_service_settings',
+		array( 'service_url' => 'https://cs.invalid', 'site_key' => $key ) );
+	Consent_Service_Witness::schedule();
+	restore_current_blog();
+}}
+echo $second;
+""")
+            probe = """
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+ob_start();
+Consent_Service_Frontend::print_loader();
+echo wp_json_encode( array(
+	'blog' => get_current_blog_id(),
+	'loader' => ob_get_clean(),
+	'active' => is_plugin_active_for_network( 'consent-service/consent-service.php' ),
+	'cron' => (bool) wp_next_scheduled( 'consent_service_fetch_seals' ),
+) );
+"""
+            first = json.loads(php(probe, "/"))
+            second = json.loads(php(probe, "/second/"))
+            assert first["blog"] == 1 and second["blog"] != 1
+            assert "/loader/pk_first.js" in first["loader"]
+            assert "/loader/pk_second.js" in second["loader"]
+            assert first["active"] and second["active"] and first["cron"] and second["cron"]
+            # Network deactivation clears every site's event.
+            php("""
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+deactivate_plugins( 'consent-service/consent-service.php', false, true );
+""")
+            left = php("""
+$n = 0;
+foreach ( get_sites( array( 'fields' => 'ids' ) ) as $id ) {
+	switch_to_blog( $id );
+	$n += (int) (bool) wp_next_scheduled( 'consent_service_fetch_seals' );
+	restore_current_blog();
+}
+echo $n;
+""")
+            assert left == "0"
+        finally:
+            h.mysql(f"DROP DATABASE IF EXISTS `{db}`")
