@@ -161,11 +161,23 @@ def ua_family(user_agent: str | None) -> str | None:
 
 
 def strip_url(url: str | None) -> str | None:
-    """Keep scheme, host and path; drop query and fragment (they carry personal data)."""
+    """Keep scheme, host, port and path; drop user:password@, query and fragment (they
+    carry credentials and personal data)."""
     if not url:
         return None
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2000]
+    netloc = parts.netloc.rpartition("@")[2]   # userinfo ends at the last "@" of netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))[:2000]
+
+
+def private_file(path) -> None:
+    """Create `path` (or tighten it) as 0600 before anything opens it: SQLite gives its
+    -wal, -shm and -journal files the database file's mode, so they stay private too."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 class SessionOnlyWithCookie(SecureCookieSessionInterface):
@@ -179,3 +191,26 @@ class SessionOnlyWithCookie(SecureCookieSessionInterface):
         if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+
+def _private_sqlite_on_connect(dialect, conn_rec, cargs, cparams):
+    # Before sqlite3 opens (and perhaps creates) the file: created 0600, never 0644.
+    if dialect.name == "sqlite" and cargs and isinstance(cargs[0], str):
+        database = cargs[0]
+        if database and database != ":memory:" and not database.startswith("file:") \
+                and os.path.isdir(os.path.dirname(os.path.abspath(database))):
+            private_file(database)
+            for suffix in ("-wal", "-shm", "-journal"):
+                if os.path.exists(database + suffix):
+                    os.chmod(database + suffix, 0o600)
+
+
+def _install_sqlite_modes() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "do_connect", _private_sqlite_on_connect):
+        event.listen(Engine, "do_connect", _private_sqlite_on_connect)
+
+
+_install_sqlite_modes()

@@ -158,8 +158,11 @@ def _post(client, site, body: str):
     ("choices", '{"\\ud800": true}'),
     ("choices", '{"analytics": true, "x\\udbff": false}'),
     ("extra", '"\\ud800"'),
+    ("page_url", '"https://shop.example.fi/\\u0000"'),
+    ("language", '"fi\\u0000"'),
+    ("choices", '{"analytics\\u0000": true}'),
 ])
-def test_lone_surrogates_are_400_not_500(client, published_site, consent_body, field, raw):
+def test_lone_surrogates_and_nul_are_400_not_500(client, published_site, consent_body, field, raw):
     data = consent_body()
     data[field] = "@@PLACEHOLDER@@"
     body = json.dumps(data).replace('"@@PLACEHOLDER@@"', raw)

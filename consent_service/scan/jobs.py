@@ -40,6 +40,9 @@ def get_huey(app=None):
         huey = RedisHuey("consent-scan", url=app.config["REDIS_URL"], immediate=immediate)
     else:
         path = Path(app.instance_path) / "scan-queue.db"
+        from ..security import private_file
+
+        private_file(path)  # 0600 before huey's sqlite opens it (journals copy the mode)
         huey = SqliteHuey("consent-scan", filename=str(path), immediate=immediate)
 
     @huey.task(name=TASK_NAME)
