@@ -12,7 +12,8 @@ VISITS = ("before_consent", "after_accept", "after_reject")
 SEVERITY = {
     "tracker-before-consent": "high", "tracker-after-reject": "high", "no-consent-banner": "high",
     "reject-missing-first-layer": "high", "undeclared-service": "high",
-    "service-not-in-policy": "medium", "cookie-lifetime-excessive": "low",
+    "service-not-in-policy": "medium", "static-embed-iframe": "medium",
+    "worker-request": "medium", "cookie-lifetime-excessive": "low", "worker-started": "info",
     "declared-not-seen": "info",
 }
 ORDER = list(SEVERITY)
@@ -57,6 +58,35 @@ MESSAGES = {
         "en": "{name} is declared in the {source} but was not seen during the scan.",
         "fi": "{name} on ilmoitettu ({source}), mutta sitä ei havaittu skannauksessa.",
         "sv": "{name} anges ({source}) men sågs inte under skanningen.",
+    },
+    "static-embed-iframe": {
+        "en": "{name} is embedded with a static <iframe src> in the page's HTML: the browser "
+              "loads it before any script, the banner included, can hold it back. Use the "
+              "opt-in markup <iframe data-category=\"{category}\" data-src=\"…\">.",
+        "fi": "{name} on upotettu sivun HTML:ään tavallisella <iframe src> -elementillä: selain "
+              "lataa sen ennen kuin mikään skripti, banneri mukaan lukien, ehtii pysäyttää sen. "
+              "Käytä suostumusta odottavaa merkintää <iframe data-category=\"{category}\" "
+              "data-src=\"…\">.",
+        "sv": "{name} är inbäddad med en statisk <iframe src> i sidans HTML: webbläsaren laddar "
+              "den innan något skript, bannern inräknad, hinner hålla tillbaka den. Använd "
+              "märkningen som väntar på samtycke <iframe data-category=\"{category}\" "
+              "data-src=\"…\">.",
+    },
+    "worker-request": {
+        "en": "{name} was contacted from a service worker: requests that workers make are out "
+              "of reach of page scripts, the banner's blocking included.",
+        "fi": "Palveluun {name} otettiin yhteyttä service workerista: workerien pyynnöt ovat "
+              "sivun skriptien, myös bannerin eston, ulottumattomissa.",
+        "sv": "{name} kontaktades från en service worker: förfrågningar som workers gör når "
+              "sidans skript, bannerns blockering inräknad, inte.",
+    },
+    "worker-started": {
+        "en": "The page starts a {kind} ({url}); the banner's blocking does not reach the "
+              "requests it makes, so check what it contacts.",
+        "fi": "Sivu käynnistää {kind}-skriptin ({url}); bannerin esto ei tavoita sen pyyntöjä, "
+              "joten tarkista, mihin se ottaa yhteyttä.",
+        "sv": "Sidan startar en {kind} ({url}); bannerns blockering når inte dess "
+              "förfrågningar, så kontrollera vad den kontaktar.",
     },
     "cookie-lifetime-excessive": {
         "en": "The cookie {cookie} of {name} lives about {days} days, longer than 13 months.",
@@ -169,9 +199,42 @@ def compare(raw: dict, site_domain: str, *, notice_services: list[str] | None = 
                 findings.append(finding("declared-not-seen", lang, service=svc,
                                         evidence=source, source=source))
     findings += _lifetimes(visits, lang, at)
+    findings += _workers_and_static_embeds(visits, lang)
     findings.sort(key=lambda f: ORDER.index(f["code"]))
     return {"services": services, "unknown_third_parties": sorted(
         unknown.values(), key=lambda u: (-u["requests"], u["domain"])), "findings": findings}
+
+
+def _workers_and_static_embeds(visits: dict, lang: str) -> list[dict]:
+    """Issue 23: what the banner's in-page blocking cannot stop. Static iframes of catalog
+    embeds load before any script runs; requests of workers are out of page scripts' reach."""
+    catalog, out = load_catalog(), []
+    first = visits.get("before_consent") or {}
+    done: set[str] = set()
+    for frame in first.get("static_iframes", []):
+        svc = catalog.match_url(frame["url"])
+        if svc is not None and svc.category != NECESSARY and svc.id not in done:
+            done.add(svc.id)
+            out.append(finding("static-embed-iframe", lang, service=svc,
+                               evidence=f"{frame['page']}: <iframe src=\"{frame['url']}\">",
+                               category=svc.category))
+    done = set()
+    for kind in VISITS:
+        for req in (visits.get(kind) or {}).get("requests", []):
+            if not req.get("service_worker"):
+                continue
+            svc = catalog.match_url(req["url"]) if req["url"].startswith("http") else None
+            if svc is not None and svc.category != NECESSARY and svc.id not in done:
+                done.add(svc.id)
+                out.append(finding("worker-request", lang, service=svc, evidence=req["url"]))
+    seen_urls: set[str] = set()
+    for worker in first.get("workers", []):
+        if worker["url"] not in seen_urls:
+            seen_urls.add(worker["url"])
+            kind = "ServiceWorker" if worker["kind"] == "service_worker" else "Worker"
+            out.append(finding("worker-started", lang, evidence=worker["url"], kind=kind,
+                               url=worker["url"]))
+    return out
 
 
 def _lifetimes(visits: dict, lang: str, at: datetime) -> list[dict]:

@@ -171,6 +171,11 @@ class Visit:
         self.page = self.context.new_page()
         self.navigations: list[str] = []  # URLs of the main frame's current load, redirects too
         self.page.on("request", self._on_request)
+        self.static_iframes: list[dict] = []  # <iframe src> in a page's HTML as served
+        self.workers: list[dict] = []
+        self.page.on("worker", lambda w: self.workers.append({"url": w.url, "kind": "worker"}))
+        self.context.on("serviceworker", lambda w: self.workers.append(
+            {"url": w.url, "kind": "service_worker"}))
         self.storage: set[str] = set()
         self.session_storage: set[str] = set()
         self.cookies_at_choice: set[tuple] = set()
@@ -192,6 +197,8 @@ class Visit:
         self._check_blocked(url, response)
         if first:
             _check_document(url, response)
+        if self.kind == "before_consent":
+            self.static_iframes += _static_iframes(response)
         try:
             self.page.wait_for_load_state("load", timeout=self._timeout() * 1000)
         except ScanError:
@@ -297,6 +304,8 @@ class Visit:
         return {
             "requests": requests,
             "cookies": cookies,
+            "static_iframes": self.static_iframes,
+            "workers": self.workers,
             "storage": sorted(self.storage),
             "session_storage": sorted(self.session_storage),
             "notes": self.notes,
@@ -307,6 +316,39 @@ class Visit:
             self.context.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+STATIC_HTML_LIMIT = 2 * 1024 * 1024
+
+
+def _static_iframes(response) -> list[dict]:
+    """``<iframe src>`` elements of the document as the server sent it (before any script
+    could swap them for placeholders), with absolute URLs."""
+    if response is None:
+        return []
+    try:
+        ctype = (response.headers.get("content-type") or "").lower()
+        size = int(response.headers.get("content-length") or 0)
+        if "html" not in ctype or size > STATIC_HTML_LIMIT:
+            return []
+        body = response.body()
+    except Exception:  # noqa: BLE001 - a body the browser no longer has
+        return []
+    if len(body) > STATIC_HTML_LIMIT:
+        return []
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "lxml")
+    base_tag = soup.find("base", href=True)
+    base = urljoin(response.url, base_tag["href"]) if base_tag else response.url
+    out = []
+    for frame in soup.find_all("iframe", src=True):
+        if frame.find_parent("noscript") is not None:  # never loads with scripts on
+            continue
+        src = urljoin(base, frame["src"].strip())
+        if src.startswith(("http://", "https://")):
+            out.append({"url": src, "page": response.url})
+    return out
 
 
 def _cookie_key(c: dict) -> tuple:

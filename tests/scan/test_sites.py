@@ -86,7 +86,11 @@ def test_youtube_iframe(site_server, no_orphans):
     r = scan(site_server, "youtube.html")
     reqs = r["visits"]["before_consent"]["requests"]
     assert any(q["type"] == "document" and "youtube.com/embed" in q["url"] for q in reqs)
-    assert codes(r) == [("no-consent-banner", None), ("tracker-before-consent", "youtube")]
+    assert codes(r) == [("no-consent-banner", None), ("static-embed-iframe", "youtube"),
+                        ("tracker-before-consent", "youtube")]
+    static = next(f for f in r["findings"] if f["code"] == "static-embed-iframe")
+    assert "youtube.com/embed/dQw4w9WgXcQ" in static["evidence"]
+    assert 'data-category="marketing"' in static["message_en"] and static["language"] == "fi"
 
 
 def test_tracker_inserted_two_seconds_after_load(site_server, no_orphans):
@@ -152,3 +156,6 @@ def test_tracker_called_from_a_service_worker(site_server, no_orphans):
     assert from_worker and all(q.get("service_worker") for q in from_worker), before["requests"]
     assert before["services"] == ["facebook-pixel"]
     assert ("tracker-before-consent", "facebook-pixel") in codes(r)
+    assert ("worker-request", "facebook-pixel") in codes(r)
+    started = [f for f in r["findings"] if f["code"] == "worker-started"]
+    assert [f["evidence"].rsplit("/", 1)[1] for f in started] == ["sw-tracker.js"]
