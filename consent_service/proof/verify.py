@@ -120,8 +120,10 @@ class Report:
             return _one_line(str(first)[len("FAIL "):]) + more
         if v == UNPINNED:
             fps = ", ".join(sorted(self.seal_fingerprints))
+            tail = (f"; and events seq {self.sealed_to + 1}..{self.last_seq} are after the "
+                    "last seal" if self.sealed_to < (self.last_seq or 0) else "")
             return (f"valid only if you trust key {fps}: obtain the service's fingerprint "
-                    "independently (README.txt) and pass --trusted-key FINGERPRINT")
+                    f"independently (README.txt) and pass --trusted-key FINGERPRINT{tail}")
         if v == UNSEALED:
             if not self.events:
                 return "this bundle holds no events: nothing is proven"

@@ -287,6 +287,8 @@ def test_export_says_plainly_when_the_tail_is_unsealed(runner, app, proof_site, 
     assert manifest["unsealed_tail"]["from_seq"] == 4 and manifest["last_seq"] == 5
     code, first, _ = verify(runner, out, "--trusted-key", signing_key.fingerprint)
     assert code == 4 and first.startswith("UNSEALED TAIL: events seq 4..5 (2)")
+    code, first, _ = verify(runner, out)
+    assert code == 3 and first.endswith("and events seq 4..5 are after the last seal")
     code, first, _ = verify_sh(out, tmp_path, signing_key.fingerprint)
     assert code == 4 and first.startswith("UNSEALED TAIL: events seq 4..5")
 
