@@ -88,7 +88,7 @@ def ensure_demo(base_url: str) -> dict:
     state_file.write_text(json.dumps(state))
     state_file.chmod(0o600)
     key = state["site_key"]
-    password = state.get("password", "(set earlier; see instance/demo.json)")
+    password = state.get("password", f"(set earlier; see {state_file})")
     text = "\n".join([
         "consent-service demo is ready.",
         f"  Admin:     {base_url}/admin/  login {DEMO_EMAIL} / {password}",
