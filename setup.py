@@ -2,8 +2,8 @@
 
 Everything else is in pyproject.toml. `npm run build` runs in banner_js/ when the build output
 is missing or older than its sources (npm ci first when node_modules is missing); without
-npm, an existing dist is used as it is (with a warning). An editable install (./scripts/bootstrap.sh)
-copies nothing: the app reads the checkout's banner_js/dist/ there.
+npm, an existing dist is used as it is (with a warning). An editable install
+(./scripts/bootstrap.sh) copies nothing: the app reads the checkout's banner_js/dist/ there.
 """
 
 from __future__ import annotations
