@@ -108,7 +108,8 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> 
 
 def prepare(db_url: str, instance: Path) -> tuple[dict, dict]:
     env = {**os.environ, "CONSENT_DATABASE_URL": db_url, "CONSENT_INSTANCE_PATH": str(instance),
-           "CONSENT_ENV": "production", "CONSENT_SECRET_KEY": "bench-Zq8vT1xK_p3Lm9Rw2Yb7Nc4Hd6Jf0Gs5Ue",
+           "CONSENT_ENV": "production",
+           "CONSENT_SECRET_KEY": "bench-Zq8vT1xK_p3Lm9Rw2Yb7Nc4Hd6Jf0Gs5Ue",
            "CONSENT_PUBLIC_URL": "http://127.0.0.1",
            "CONSENT_RATELIMIT_CONSENTS": "100000000/minute",
            "CONSENT_RATELIMIT_SITE": "100000000/minute", "GUNICORN_ACCESSLOG": "/dev/null"}
