@@ -20,7 +20,7 @@ export const UI = path.join(DIST, 'ui.min.js');
 // Issue 23 asks core 3584, first_visit 9216, return_visit 4096 (TARGETS); not reached yet, so the
 // build enforces what is reached (a regression fails it) and prints the targets beside.
 export const TARGETS = { core: 3584, first_visit: 9216, return_visit: 4096 };
-export const BUDGETS = { core: 6200, first_visit: 13200, return_visit: 6200 };
+export const BUDGETS = { core: 6000, first_visit: 12950, return_visit: 6000 };
 export const BUDGET = 10240; // the all-in-one loader.min.js (admin preview)
 
 /** Import .css files as a minified string (embedded, then adopted as a constructed stylesheet). */

@@ -222,8 +222,6 @@ export function createBlocker(opts) {
   }
 
   return {
-    blockedBy,
-    rewrite,
     /** Handle markup that was already in the document when the loader ran. */
     scanDocument() {
       scan(doc.documentElement);

@@ -6,7 +6,7 @@
  * the banner must show, the visitor opens the settings, an embed needs a
  * placeholder or an unsent consent event waits in the outbox.
  */
-import { readConfig } from './config.js';
+
 import { pickLanguage } from './i18n.js';
 import { loadConsent, needsPrompt } from './storage.js';
 import { ensureGtag, defaultState, updateState } from './consent-mode.js';
@@ -15,7 +15,8 @@ import { QUEUE_KEY } from './queue.js';
 
 const w = /** @type {any} */ (window);
 if (!w.consentService) {
-  const config = readConfig();
+  // As the server wrote it (necessary first); a broken config leaves everything denied.
+  const config = Object.assign({ blocking: [], categories: [], languages: [], consent_mode: {} }, w.__consentServiceConfig);
   const doc = document;
   const cs = /** @type {HTMLScriptElement | null} */ (doc.currentScript);
   const nonce = (cs && (cs.nonce || cs.getAttribute('data-nonce'))) || '';

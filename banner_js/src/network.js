@@ -69,8 +69,10 @@ export function patchNetwork(blocked) {
       if (!new.target) return C.apply(this, arguments);
       if (!no(u)) return Reflect.construct(C, arguments, new.target);
       const t = Object.setPrototypeOf(new EventTarget(), new.target.prototype);
-      const props = { url: String(u), readyState: closed, onopen: null, onmessage: null, onerror: null, onclose: null, protocol: '', extensions: '', bufferedAmount: 0, withCredentials: false, binaryType: 'blob', send() {}, close() {} }; // send on a CLOSED socket is a no-op
-      for (const k in props) Object.defineProperty(t, k, { value: /** @type {any} */ (props)[k], writable: k.startsWith('on') || k == 'binaryType', configurable: true });
+      // Own properties over the class's accessors (those would throw on this object);
+      // send on a CLOSED socket is a no-op.
+      const p = /** @type {any} */ ({ url: String(u), readyState: closed, onopen: null, onmessage: null, onerror: null, onclose: null, protocol: '', extensions: '', bufferedAmount: 0, binaryType: 'blob', withCredentials: false, send() {}, close() {} });
+      for (const k in p) Object.defineProperty(t, k, { value: p[k], writable: k[0] != 'u' && k[0] != 'r' });
       fire(t, events);
       return t;
     };
