@@ -36,9 +36,9 @@ def test_worker_class_follows_the_database(monkeypatch):
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL leg only")
 def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, published_site):
-    """One worker analyses a long notice (~0.9 MB: seconds of CPU; the analyzer no longer
-    loads dictionaries that took that long). Meanwhile /livez on the same process keeps
-    answering, because the analysis runs on the hub's native thread pool
+    """One worker analyses notices back to back for seconds of CPU (the analyzer no longer
+    loads dictionaries that took that long on the first call). Meanwhile /livez on the same
+    process keeps answering, because the analysis runs on the hub's native thread pool
     (consent_service.concurrency)."""
     from consent_service.extensions import db
 
@@ -52,14 +52,18 @@ def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, 
         result: dict = {}
 
         def analyse():
+            # notices of a real size (~40 kB), one after another for over a second
             req = urllib.request.Request(
                 f"{server.url}/api/v1/analyze", method="POST",
-                data=json.dumps({"notice": (NOTICE + "\n\n") * 2000}).encode(),
+                data=json.dumps({"notice": (NOTICE + "\n\n") * 100}).encode(),
                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
             started = time.monotonic()
-            with urllib.request.urlopen(req, timeout=120) as resp:
-                result["status"] = resp.status
-                result["body"] = json.load(resp)
+            for _ in range(200):
+                with urllib.request.urlopen(req, timeout=120) as resp:
+                    result["status"] = resp.status
+                    result["body"] = json.load(resp)
+                if time.monotonic() - started > 2.0:
+                    break
             result["seconds"] = time.monotonic() - started
 
         worker = threading.Thread(target=analyse)
@@ -76,7 +80,7 @@ def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, 
         worker.join()
         assert result["status"] == 200 and result["body"]["categories"]
         # The analysis took long enough for a stall to show, and none did. Run in place, it
-        # held /livez for the whole analysis; on the pool, single C calls of the dictionary
+        # held /livez for the whole analysis; on the pool, single long C calls (regex scans)
         # load still hold the GIL for a while (up to 0.5 s seen on a loaded machine).
         assert result["seconds"] > 1.0, result
         assert answered >= 5, (answered, result)
