@@ -81,7 +81,7 @@ def test_analysis_does_not_stall_the_gevent_worker(app, database_url, tmp_path, 
         assert result["status"] == 200 and result["body"]["categories"]
         # The analysis took long enough for a stall to show, and none did. Run in place, it
         # held /livez for the whole analysis; on the pool, single long C calls (regex scans)
-        # load still hold the GIL for a while (up to 0.5 s seen on a loaded machine).
+        # still hold the GIL for a while (up to 0.5 s seen on a loaded machine).
         assert result["seconds"] > 1.0, result
         assert answered >= 5, (answered, result)
         assert slowest < min(1.5, result["seconds"] / 3), (slowest, result)
