@@ -14,7 +14,14 @@ _COOKIE_RE = re.compile(lx.COOKIE_WORDS)
 _WEB_RE = re.compile(lx.WEB_CONTEXT)
 _NEG_RE = re.compile(lx.NEGATION)
 _CONTRAST_RE = re.compile(lx.CONTRAST)
-_NEG_AFTER_RE = re.compile(lx.NEGATED_USE_AFTER + r"|^\W*(?:\w+\W+){0,2}ei (?:ole )?käytössä")
+_NEG_AFTER_RE = re.compile(
+    lx.NEGATED_USE_AFTER + r"|^\W*(?:\w+\W+){0,2}ei (?:ole )?(?:(?:enää|lainkaan|tällä hetkellä|"
+    r"myöskään) )?käytössä|^\W*(?:\w+\W+){0,2}(?:is|are) no longer (?:used|in use)|"
+    r"^\W*(?:\w+\W+){0,2}används (?:inte|ej) (?:längre|heller)")
+# a new clause after the negation ("..., we use X", "..., käytämme sen sijaan X") ends its scope
+_NEW_CLAUSE_RE = re.compile(
+    r"[,;]\s*(?:(?:but|vaan|utan|men)\s+)?(?:we|vi|me|käytämme|använder|instead|sen sijaan|"
+    r"istället|tilalla|i stället)\b")
 _CATEGORY_RX = {
     cat: (lx.compile_terms(t.get("strong", [])), lx.compile_terms(t.get("weak", [])))
     for cat, t in lx.CATEGORY_TERMS.items()
@@ -125,7 +132,8 @@ def negated(an: Analysis, sent: Sentence, s: str, m: re.Match) -> bool:
     negs = list(_NEG_RE.finditer(before))
     scope = before[negs[-1].end() :] if negs else ""
     # "jos et halua ..." / "om du inte vill ...": the visitor's wish is negated, not the use
-    if negs and not _CONTRAST_RE.search(scope) and not _VOLITION_RE.search(scope):
+    if negs and not _CONTRAST_RE.search(scope) and not _VOLITION_RE.search(scope) \
+            and not _NEW_CLAUSE_RE.search(scope):
         return True
     if s is sent.lower and not sent.text.endswith((".", "!", "?")):
         # a table cell ("Markkinointievästeet | Ei käytössä"): read on into the next cell

@@ -240,6 +240,20 @@ def test_the_visitors_wish_negated_is_not_the_service_negated():
     assert "google-analytics" in ids(run(text))
 
 
+@pytest.mark.parametrize("text,want", [
+    ("Käytämme evästeitä. Emme käytä Google Analyticsia, käytämme sen sijaan Matomoa "
+     "kävijätilastoihin.", {"matomo"}),
+    ("Vi använder kakor. Vi använder inte Google Analytics, istället använder vi Matomo.",
+     {"matomo"}),
+    ("We use cookies. We do not use Google Analytics, Hotjar or the Facebook pixel here.",
+     set()),
+    ("Käytämme evästeitä. Google Analytics ei ole enää käytössä sivustollamme.", set()),
+    ("We use cookies. Google Analytics is no longer used on this site.", set()),
+])
+def test_negation_scope_ends_at_a_new_clause_and_covers_a_list(text, want):
+    assert ids(run(text)) == want
+
+
 def test_a_hypothetical_tool_is_not_used():
     text = ("Cookies\n\nWe use only necessary cookies. If we introduce analytics cookies in the "
             "future, we will ask for consent first.")
