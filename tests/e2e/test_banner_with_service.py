@@ -122,3 +122,40 @@ def test_event_reaches_service_after_outage(setup, browser, site_page):
     page.wait_for_timeout(1000)
     assert len(wait_for_events(setup.id, 2, timeout=1)) == 1, "the queued event was sent twice"
     context.close()
+
+
+NETWORK_CALLS = """async () => {
+  const out = {}, hit = 'https://www.google-analytics.com/g/collect?v=2&en=';
+  await fetch(hit + 'page_view', {method: 'POST', mode: 'no-cors'})
+    .then(() => (out.fetch = 'ok'), (e) => (out.fetch = e.name));
+  out.beacon = navigator.sendBeacon(hit + 'beacon', 'x');
+  return out;
+}"""
+
+
+def test_page_network_calls_blocked_until_accept_and_no_ui_on_return(setup, browser, site_page):
+    """The served core and UI (not the test server's): page code's fetch and sendBeacon to a
+    tracker fail like network errors before a choice and after reject + reload, a returning
+    visitor downloads no UI script, and after accept the same calls go out."""
+    seen: list[str] = []
+    context, page = open_page(browser, site_page, seen)
+    ui_loads: list[str] = []
+    context.on("request", lambda r: "/ui-" in r.url and ui_loads.append(r.url))
+    assert page.evaluate(NETWORK_CALLS) == {"fetch": "TypeError", "beacon": False}
+    click(page, "reject_all")
+    wait_for_events(setup.id, 1)
+    page.wait_for_function("!localStorage.getItem('cs_consent_queue')")
+    ui_loads.clear()
+    page.reload()
+    page.wait_for_function("window.consentService && window.consentService.getConsent()")
+    assert page.evaluate(NETWORK_CALLS) == {"fetch": "TypeError", "beacon": False}
+    page.wait_for_timeout(500)
+    assert seen == [], f"tracker calls before consent: {seen}"
+    assert ui_loads == [], "a returning visitor with valid consent downloaded the UI"
+    page.evaluate("window.consentService.open()")
+    page.locator("#consent-service-root .foot [data-action='accept_all']").click()
+    assert len(ui_loads) == 1 and "/loader/" in ui_loads[0]
+    assert page.evaluate(NETWORK_CALLS) == {"fetch": "ok", "beacon": True}
+    page.wait_for_timeout(500)
+    assert any("en=page_view" in u for u in seen) and any("en=beacon" in u for u in seen)
+    context.close()
