@@ -267,7 +267,8 @@ BROWSER_WORD = r"selai|webbläsar|browser"
 # the visitor is told they can do it (not "session cookies are deleted when ...")
 AGENCY = (
     r"\bvoi\w*|\bpysty\w*|löydä\w*|ohje\w*|\bmiten\b|\bkan\b|\bkunna\b|sätt\w*|anvisning\w*|"
-    r"instruktion\w*|\bhur\b|\bcan\b|\bmay\b|\bable\b|instruct\w*|how to|ways? to"
+    r"instruktion\w*|\bhur\b|\bcan\b|\bmay\b|\bable\b|instruct\w*|how to|ways? to|allow\w* you|"
+    r"let\w* you|mahdollista\w*|sallivat|låter dig|möjlighet\w*"
 )
 REFUSAL = (
     r"est\w*|kiel\w*|poist\w*|kytke\w* pois|pois päältä|hylkä\w*|rajoit\w*|muutta\w* (?:\w+ ){0,3}"

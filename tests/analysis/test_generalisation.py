@@ -142,6 +142,8 @@ def test_an_embedded_feed_is_the_platform_and_an_embed_declares_no_category():
     "Kakor\n\nGenom att besöka webbplatsen med en webbläsare som tillåter kakor godkänner du "
     "att vi använder dem.",
     "Evästeet\n\nKäytämme evästeitä. Voit hallita evästeitä oman selaimesi kautta.",
+    "Kakor\n\nVi använder kakor. De flesta webbläsare låter dig blockera kakor.",
+    "Cookies\n\nWe use cookies for statistics. Most browsers allow you to refuse cookies.",
     "Uutiskirje lähetetään suostumuksesi perusteella.\n\nEvästeet\n\nSivusto käyttää "
     "evästeitä kävijätilastoihin. Voit estää evästeet selaimesi asetuksista.",
 ])
