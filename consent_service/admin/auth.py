@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import AdminUser, utcnow
-from ..security import hash_password, verify_password
-from ..services import sessions
+from ..security import hash_password, minimise_ip, verify_password
+from ..services import sessions, users
 from ..services.audit import record
 from . import bp
 from .common import safe_next, start_session
@@ -35,7 +35,10 @@ def login():
         if user is not None and ok:
             start_session(user)
             user.last_login_at = utcnow()
-            record("login", user_id=user.id, details={"ip": request.remote_addr})
+            record("login", user_id=user.id, details={"ip": minimise_ip(
+                request.remote_addr, "truncate", current_app.config["SECRET_KEY"])})
+            if users.invitations_for(user):
+                flash("You have invitations to sites: see your account page.", "info")
             return redirect(safe_next(request.args.get("next")))
         record("login.failed", details={"email": email[:320]})
         flash("Wrong email or password.", "error")

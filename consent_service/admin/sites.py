@@ -137,19 +137,33 @@ def members(site_key):
     form = MemberForm()
     created = None
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalars(select(AdminUser).where(AdminUser.email == email)).first()
-        if user is None:
-            password = secrets.token_urlsafe(12)
-            user = users.create_user(email, password, actor_id=g.user.id)
-            created = {"email": email, "password": password}
-        users.grant(user, site.id, form.role.data, actor_id=g.user.id)
+        email, role = form.email.data.strip().lower(), form.role.data
+        member = next((u for _m, u in _members(site) if u.email == email), None)
+        if member is not None:      # already listed on this page: nothing to hide
+            users.grant(member, site.id, role, actor_id=g.user.id)
+            flash(f"{email} is now {role} on this site.", "info")
+        elif not g.user.is_superuser:
+            # The same answer whether or not the address has an account: an owner must not
+            # learn who else uses the service. The role waits until its holder accepts.
+            users.invite(site.id, email, role, actor_id=g.user.id)
+            flash(f"Invitation recorded: {email} as {role}. They accept it on their account "
+                  "page after logging in; an operator creates accounts for people who have "
+                  "none.", "info")
+        else:                       # operators see every account anyway
+            user = db.session.scalars(select(AdminUser).where(AdminUser.email == email)).first()
+            if user is None:
+                password = secrets.token_urlsafe(12)
+                user = users.create_user(email, password, actor_id=g.user.id)
+                created = {"email": email, "password": password}
+            users.grant(user, site.id, role, actor_id=g.user.id)
+            if created is None:
+                flash(f"{email} is now {role} on this site.", "info")
         if created is None:
-            flash(f"{email} is now {form.role.data} on this site.", "info")
             return redirect(url_for("admin.members", site_key=site.site_key))
         form = MemberForm(formdata=None)
     return render_template("admin/members.html", site=site, form=form,
-                           members=_members(site), created=created)
+                           members=_members(site), created=created,
+                           invitations=users.site_invitations(site.id))
 
 
 @bp.get("/sites/<site_key>/embed")

@@ -119,8 +119,8 @@ def test_api_key_shown_once_stored_hashed_revocable(login, published_site):
     assert actions(published_site.id)[-2:] == ["api_key.create", "api_key.revoke"]
 
 
-def test_owner_adds_members(login, published_site, people):
-    client = login("owner")
+def test_superuser_adds_members(login, published_site, people):
+    client = login("super")   # owners invite instead (test_members.py)
     key = published_site.site_key
     token = csrf_token(client, f"/admin/sites/{key}/members")
     resp = client.post(f"/admin/sites/{key}/members", data={
