@@ -125,7 +125,7 @@ TRANSFER_TOPIC = (
     r"yhdysvalt|yhdysvalloi|usa:han|usa:ssa|\busa\b|förenta staterna|united states|"
     r"data privacy framework|privacy[ -]shield|vakiosopimuslausek|mallisopimuslausek|"
     r"standard contractual|standardavtalsklausul|general data protection regulation chapter v"
-    r"|outside (?:of )?your (?:country|jurisdiction)"
+    r"|outside (?:of )?your (?:country|jurisdiction)|\b(?:to|in) the us\b|\bu\.s\.(?!\w)"
     r"|(?:privacy|data protection) laws? (?:\w+ ){0,3}(?:not|less) (?:as )?protective"
     r"|oman maasi ulkopuol|utanför ditt (?:land|hemland)"
 )

@@ -299,6 +299,8 @@ def test_a_lone_cookie_name_outside_a_declaration_is_not_a_service():
     ("Tjänstens servrar finns i Irland. Vi använder kakor.", False),
     ("Your data may be processed outside your country, where privacy laws may be less "
      "protective. We use cookies.", True),
+    ("We use cookies. Our provider may transfer the data to servers in the US.", True),
+    ("Käytämme evästeitä. Tiedot säilytetään EU:n alueella.", False),
     ("We use cookies for statistics.", None),
 ])
 def test_transfers_from_where_data_is_kept(text, want):
