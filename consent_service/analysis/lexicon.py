@@ -360,7 +360,9 @@ EMBED_SERVICES = frozenset(
 OPERATOR_BEFORE = (
     r"(?:owned|maintained|operated|run|published|provided|administered)(?: and (?:owned|"
     r"maintained|operated|run|published))? by|drivs av|ägs av|tillhandahålls av|förvaltas av|"
-    r"ylläpitäjä(?:nä)? (?:on|toimii)|omistaja(?:na)? (?:on|toimii)"
+    r"ylläpitäjä(?:nä)? (?:on|toimii)|omistaja(?:na)? (?:on|toimii)|"
+    r"(?:sivusto\w*|verkkosivu\w*|verkkopalvelu\w*|palvelua) (?:omistaa|ylläpitää|julkaisee)|"
+    r"(?:webbplatsen|sidan|tjänsten) (?:ägs|drivs|förvaltas) (?:\w+ )?av"
 )
 OPERATOR_AFTER = r":n (?:omistuksessa|ylläpitämä|ylläpitämänä)|:n omistama"
 # lower-case words that are part of an organisation's name

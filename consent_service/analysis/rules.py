@@ -101,6 +101,11 @@ def _cut_at_form(start: int, end: int, text: str) -> tuple[int, int]:
     m = _FORM_END_RE.search(text, start, end)
     return (start, m.end()) if m else (start, end)
 _WE_RE = re.compile(lx.WE_MARKER, re.IGNORECASE)
+# the site's maker credited ("Sivuston on tehnyt X Oy", "Webbdesign: X AB") is not its controller
+_CREDIT_RE = re.compile(
+    r"(?:tehnyt|toteutta\w*|toteutus|suunnittel\w*|design\w*|made by|created by|developed by|"
+    r"powered by|built by|utvecklad av|skapad av|producerad av|gjord av)\W+(?:\w+\W+){0,2}$",
+    re.IGNORECASE)
 _WORD_RE = re.compile(r"[\w&'’.\-–]+")
 _CONNECTORS = frozenset("of och ja and & – - för i".split())
 
@@ -218,7 +223,7 @@ def find_controller(doc: Document, vendor_names: set[str]) -> Controller:
         end = base + (m.end(2) - m.start(1))
         if text[start:end] != name:  # collapsed separators such as ", Oy": quote as written
             name = text[start:end]
-        if _is_vendor(name, vendor_names):
+        if _is_vendor(name, vendor_names) or _CREDIT_RE.search(text[max(0, start - 50) : start]):
             continue
         c = candidates.setdefault(name, {"score": 0.0, "spans": [], "first": start})
         if _WE_RE.match(text[end : end + 40]):

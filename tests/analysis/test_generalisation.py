@@ -187,6 +187,9 @@ def test_a_consent_mechanism_or_a_mere_description_is_not_the_finding(text):
      "kumppanina toimii Google Ireland Ltd.", "Tunturipaja Oy"),
     ("Personuppgiftsansvarig: Fjällbygdens Ekonomisk förening, Storgatan 4.\n\n"
      "Vi använder kakor.", "Fjällbygdens Ekonomisk förening"),
+    ("Sivustoa ylläpitää Järvenpään Puutyö Oy. Käytämme evästeitä.", "Järvenpään Puutyö Oy"),
+    ("Pohjolan Kalastus Oy käyttää evästeitä. Site made by Pixelpaja Oy.",
+     "Pohjolan Kalastus Oy"),
 ])
 def test_controller_from_headings_rows_and_operator_lines(text, name):
     assert run(text)["controller"]["name"] == name
@@ -196,6 +199,8 @@ def test_controller_from_headings_rows_and_operator_lines(text, name):
     "Rekisterinpitäjä on sivuston omistaja. Käytämme Google Analyticsia, jonka tarjoaa "
     "Google LLC.",
     "Controller: see the contact page. We use Google Analytics, provided by Google Inc.",
+    "Käytämme evästeitä. Sivuston ulkoasun on tehnyt Mainostoimisto Esimerkki Oy.",
+    "Webbdesign: Kodverkstan AB. Vi använder kakor.",
 ])
 def test_a_vendor_near_the_controller_word_is_not_the_controller(text):
     assert run(text)["controller"]["name"] is None
