@@ -125,6 +125,11 @@ ok "/loader/$site_key.js serves the wheel's bundle ($(wc -c <"$work/loader.js") 
 curl -fsS "$base/api/v1/sites/$site_key/config" >/dev/null || fail "site config"
 curl -fsS "$base/healthz" >/dev/null || fail "/healthz"
 
+# The first-run command from the installed package too (set-up only; serving is tested above).
+"$cs" demo --no-serve --port "$port" >"$work/demo.out" || fail "consent-service demo --no-serve"
+grep -q "Demo page: http://127.0.0.1:$port/demo/pk_" "$work/demo.out" || fail "demo: $(cat "$work/demo.out")"
+ok "consent-service demo --no-serve: demo site and login in $instance/demo.json"
+
 kill "$server"
 for _ in $(seq 30); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
 ! kill -0 "$server" 2>/dev/null || fail "gunicorn did not stop on SIGTERM within 30 s"
