@@ -245,15 +245,17 @@ PREF_VERB = (
 # consent or cookie settings
 PREF_SPECIFIC = (
     r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|suodat\w*|"
-    r"hakuhistori\w*|språk\w*|valuta\w*|layout\w*|filter\w*|sökhistorik\w*|language\w*|currency|"
-    r"font size|search history"
+    r"hakuhistori\w*|" + r"(?:valt|valda|ditt|önskat) språk|språkval\w*|språkinställning\w*|"
+    r"valuta\w*|layout\w*|filter\w*|sökhistorik\w*|(?:your|preferred|chosen|selected) language|"
+    r"language (?:preference|choice|selection|setting)\w*|currency|font size|search history"
 )
 PREF_NOUN = (
     r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|"
     r"suodat\w*|hakuhistori\w*|asetu(?:s|kse|ksi|ksia)\w*|valin(?:ta|nan|nat|toj)\w*|"
-    r"mieltymy\w*|språk\w*|valuta\w*|inställning\w*|\bval\b|\bvalda\b|preferens\w*|layout\w*|"
-    r"filter\w*|sökhistorik\w*|language\w*|currency|region\b|preferences|settings|choices|"
-    r"font size|search history"
+    r"mieltymy\w*|(?:valt|valda|ditt|önskat) språk|språkval\w*|språkinställning\w*|"
+    r"valuta\w*|inställning\w*|\bval\b|\bvalda\b|preferens\w*|layout\w*|filter\w*|"
+    r"sökhistorik\w*|(?:your|preferred|chosen|selected) language|language (?:preference|choice|"
+    r"selection|setting)\w*|currency|preferences|settings|choices|font size|search history"
 )
 # storing the consent choice itself is necessary, not a preference
 CONSENT_CHOICE = (
