@@ -196,9 +196,22 @@ class Consistency(MethodView):
             raise ServiceError(400, f"need 1 <= first <= second <= {top} (the latest "
                                "signed tree head)", {"second": [n], "first": [m]},
                                code="bad_request")
-        hashes = (h for _seq, h in iter_hashes(site.id, 1, n))
-        return {"first": m, "second": n,
-                "proof": [p.hex() for p in consistency_proof(m, n, hashes)]}
+        # A proof reads the first n event hashes once; answers are kept per (site, m, n)
+        # and the hash of event n, so repeated monitor polls do not re-read the chain.
+        last = next(iter_hashes(site.id, n, n), (None, None))[1]
+        cache = current_app.extensions.setdefault("proof_consistency", {})
+        key = (site.id, m, n, last)
+        proof = cache.get(key)
+        if proof is None:
+            hashes = (h for _seq, h in iter_hashes(site.id, 1, n))
+            proof = [p.hex() for p in consistency_proof(m, n, hashes)]
+            if len(cache) >= 512:
+                try:
+                    cache.pop(next(iter(cache)), None)
+                except (RuntimeError, StopIteration):  # another thread trimmed it
+                    pass
+            cache[key] = proof
+        return {"first": m, "second": n, "proof": proof}
 
 
 ERRORS = ((401, "No or unknown API key"), (403, "The key's role is too low"),
