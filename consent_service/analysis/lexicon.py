@@ -244,13 +244,15 @@ PREF_VERB = (
 # beside consent wording; a generic "settings"/"choices" is not when the sentence is about
 # consent or cookie settings
 PREF_SPECIFIC = (
-    r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|suodat\w*|"
+    r"kiel(?:esi|ivalin\w*|iasetu\w*|iversio\w*)|(?:valitsemasi|haluamasi|valitun|valittu|oman) "
+    r"kiel\w*|valuut\w*|näkymä\w*|fonttikoko\w*|suodat\w*|"
     r"hakuhistori\w*|" + r"(?:valt|valda|ditt|önskat) språk|språkval\w*|språkinställning\w*|"
     r"valuta\w*|layout\w*|filter\w*|sökhistorik\w*|(?:your|preferred|chosen|selected) language|"
     r"language (?:preference|choice|selection|setting)\w*|currency|font size|search history"
 )
 PREF_NOUN = (
-    r"kiel(?:i|en|ivalin\w*|iasetu\w*|iversio\w*)|valuut\w*|näkymä\w*|fonttikoko\w*|"
+    r"kiel(?:esi|ivalin\w*|iasetu\w*|iversio\w*)|(?:valitsemasi|haluamasi|valitun|valittu|oman) "
+    r"kiel\w*|valuut\w*|näkymä\w*|fonttikoko\w*|"
     r"suodat\w*|hakuhistori\w*|asetu(?:s|kse|ksi|ksia)\w*|valin(?:ta|nan|nat|toj)\w*|"
     r"mieltymy\w*|(?:valt|valda|ditt|önskat) språk|språkval\w*|språkinställning\w*|"
     r"valuta\w*|inställning\w*|\bval\b|\bvalda\b|preferens\w*|layout\w*|filter\w*|"

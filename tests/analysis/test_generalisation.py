@@ -60,6 +60,7 @@ def test_preferences_from_a_remembered_choice(text):
     "Cookies\n\nOne necessary cookie stores your cookie consent choice for a year.",
     "Cookies\n\nAnalytics cookies store your IP address, country and language.",
     "Kakor\n\nKakan lagrar IP-adress, språk och land för statistik.",
+    "Evästeet\n\nAnalytiikkaevästeet tallentavat IP-osoitteen, maan ja kielen.",
 ])
 def test_storing_the_consent_choice_is_not_a_preference(text):
     assert "preferences" not in used(run(text))
