@@ -114,6 +114,8 @@ def start_scan(site: Site, url: str | None = None, *, pages: int | None = None,
         url = check_url(url)
     except ScanError as exc:
         raise Invalid(exc.message, {"url": [url]}) from None
+    if len(url) > 2000:  # the scan.url column
+        raise Invalid("The URL is longer than 2000 characters", {"url": [url[:100] + "…"]})
     if not site_url_allowed(site, url):
         raise Invalid("The URL is not on one of the site's domains", {"url": [url]})
     scan = Scan(site_id=site.id, url=url, status="queued", created_by=user_id,

@@ -75,9 +75,10 @@ def is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        ip = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
 
 
 def _local(host: str, opts: ScanOptions) -> bool:
@@ -270,7 +271,8 @@ class Visit:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or SKIP_LINK.search(parts.path):
                 continue
-            if registrable_domain(parts.hostname or "") != site or url in out:
+            # the host as Chromium will read it (WHATWG), not as urllib does
+            if registrable_domain(netpolicy.url_host(url) or "") != site or url in out:
                 continue
             if url == urldefrag(base)[0]:
                 continue

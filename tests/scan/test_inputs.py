@@ -41,3 +41,13 @@ def test_start_scan_judges_the_host_chromium_uses(app, published_site):
     assert jobs.site_url_allowed(published_site, "https://SHOP.example.fi/tuotteet?a=1")
     assert jobs.site_url_allowed(published_site, "https://www.shop.example.fi/")
     assert not jobs.site_url_allowed(published_site, "http://127.0.0.1:9\\@shop.example.fi/")
+
+
+def test_hostile_scan_urls_are_422_json(client, published_site):
+    editor = sites.create_api_key(published_site, "ci", role="editor")[1]
+    path = f"/api/v1/sites/{published_site.site_key}/scans"
+    for url in ("https://shop.example.fi/" + "x" * 5000, "https://shop.example.fi/\ud800",
+                "http://[::1", "javascript:alert(1)", "https://shop.example.fi:99999/",
+                "http://127.0.0.1:9\\@shop.example.fi/"):
+        resp = client.post(path, json={"url": url}, headers={"Authorization": f"Bearer {editor}"})
+        assert resp.status_code in (400, 422) and resp.is_json, (url, resp.status_code)

@@ -146,12 +146,14 @@ def network():
 
 
 def resolver(host):
-    return {INTERNAL_NAME: ["127.0.0.1"]}.get(host) or socket.gethostbyname_ex(host)[2]
+    """The test's DNS: only these names exist (nothing resolves to a public address)."""
+    return {INTERNAL_NAME: ["127.0.0.1"], "localhost": ["127.0.0.1"]}.get(host, [])
 
 
 def options(allow, **kw) -> ScanOptions:
+    # offline: a request for any other host is answered in the browser, never sent
     base = dict(allow_networks=allow, resolver=resolver, settle=1.5, banner_wait=0.5,
-                page_timeout=10, total_timeout=40, chromium=CHROMIUM)
+                page_timeout=10, total_timeout=40, chromium=CHROMIUM, offline=True)
     base.update(kw)
     return ScanOptions(**base)
 
