@@ -321,12 +321,13 @@ PLATFORM_BRANDS = frozenset(
 ONSITE_TECH = (
     COOKIE_WORDS + r"|embed|upot|plugin|liitännäi|lisäosa|widget|feed|syöte|flöde|inbädd|"
     r"insticks|sdk|script|skript|\btag\b|tagi|seurant|tracking|spårning|remarketing|uudelleen"
-    r"markkin|retarget|konversi|conversion|video|like-|tykkä|gilla|social media|sosiaalisen "
+    r"markkin|retarget|konversi|conversion|video|social media|sosiaalisen "
     r"median (?:lii|pain|upot)"
 )
 # sharing, following, a profile, messages: the visitor goes to the platform
 PLATFORM_VISIT = (
     r"\bjaa\w*|jakaa|jakamis|\bseuraa\b|seuraa meitä|\bdela\w*|följ\w* oss|\bshare\w*|\bfollow\w*|"
+    r"tykkää meistä|gilla oss|like us|löydät meidät|hitta oss|find us|"
     r"profiil|profil|sivu(?:mme|ltamme|llamme)|viesti|meddelande|message|\blähde|kanava|kanal|"
     r"channel|tulit|kom du|came from"
 )

@@ -96,6 +96,8 @@ def test_analytics_named_as_how_the_site_is_used(text):
     "https://facebook.com/exempelbageriet",
     "We only use necessary cookies on this site.\n\nFollow us on Instagram and LinkedIn.\n"
     "Instagram\nLinkedIn",
+    "Käytämme vain välttämättömiä evästeitä. Tykkää meistä Facebookissa!",
+    "Vi använder bara nödvändiga kakor. Hitta oss på Facebook och Instagram.",
 ])
 def test_a_social_profile_link_is_not_a_service(text):
     result = run(text)
