@@ -283,7 +283,12 @@ class Stack:
             time.sleep(0.3)
         # The service's log goes with the error: the stack's folder is gone after the test.
         log = (self.tmp / "consent-service.log").read_text(errors="replace")[-4000:]
-        raise TimeoutError(f"expected {count} consent events, have {events}; "
+        con = sqlite3.connect(self.instance / "consent.db", timeout=10)
+        try:
+            rows = con.execute("SELECT site_id, action, seq FROM consent_event").fetchall()
+        finally:
+            con.close()
+        raise TimeoutError(f"expected {count} consent events, have {events} (all rows: {rows}); "
                            f"consent-service log:\n{log}")
 
     # --- WordPress -------------------------------------------------------------------
