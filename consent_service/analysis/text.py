@@ -224,6 +224,7 @@ def detect_language(text: str) -> str:
 _TOKEN_RE = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 _VOIKKO = None
 _VOIKKO_LOCK = threading.Lock()
+_VOIKKO_CALL = threading.Lock()
 
 
 def _voikko():
@@ -266,7 +267,8 @@ def lemma(token: str, lang: str) -> str:
     if not v:
         return token
     try:
-        analyses = v.analyze(token)
+        with _VOIKKO_CALL:  # one Voikko handle is not safe to use from several threads
+            analyses = v.analyze(token)
     except Exception:  # noqa: BLE001 - an analyser failure leaves the word as written
         return token
     bases = [a["BASEFORM"].lower() for a in analyses if a.get("BASEFORM")]
