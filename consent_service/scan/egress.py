@@ -80,7 +80,9 @@ class EgressProxy:
 
     def chromium_args(self) -> list[str]:
         return [f"--proxy-server={self.url}", "--proxy-bypass-list=<-loopback>",
-                "--disable-quic", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]
+                "--disable-quic",
+                # the switch's name in Chromium 156 (tests/scan/test_ssrf.py checks it works)
+                "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
 
     def stop(self) -> None:
         self._stopped.set()

@@ -74,7 +74,29 @@ class InternalServer:
         self.sock.close()
 
 
-def outside_page(internal: str, port: int, outside: str) -> str:
+class UdpSink:
+    """Counts UDP datagrams (WebRTC's STUN checks would be the ones to arrive)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.packets = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                self.sock.recvfrom(65536)
+            except OSError:
+                return
+            self.packets += 1
+
+    def close(self):
+        self.sock.close()
+
+
+def outside_page(internal: str, port: int, outside: str, udp: int = 0) -> str:
     return f"""<!doctype html><html lang=en><head><meta charset=utf-8><title>Outside</title>
 <link rel=stylesheet href="{internal}/stylesheet">
 </head><body><h1>An outside page</h1>
@@ -93,6 +115,12 @@ try {{ new WebSocket("ws://127.0.0.1:{port}/websocket"); }} catch (e) {{}}
 new Worker("/worker.js");
 navigator.serviceWorker && navigator.serviceWorker.register("/sw.js").catch(() => {{}});
 navigator.sendBeacon("{internal}/beacon", "x");
+try {{
+  const pc = new RTCPeerConnection({{iceServers: [{{urls: "stun:127.0.0.1:{udp}"}},
+    {{urls: "turn:127.0.0.1:{port}?transport=tcp", username: "u", credential: "p"}}]}});
+  pc.createDataChannel("x");
+  pc.createOffer().then((o) => pc.setLocalDescription(o)).catch(() => {{}});
+}} catch (e) {{}}
 </script></body></html>"""
 
 
@@ -105,7 +133,7 @@ class Outside(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/":
             self._send("text/html", outside_page(internal, self.server.internal_port,
-                                                 self.server.base))
+                                                 self.server.base, self.server.udp_port))
         elif path.startswith("/redirect"):
             self.send_response(302)
             self.send_header("Location", f"{internal}{path}")
@@ -133,16 +161,19 @@ class Outside(BaseHTTPRequestHandler):
 @pytest.fixture
 def network():
     internal = InternalServer()
+    udp = UdpSink()
     server = ThreadingHTTPServer(("127.0.0.2", 0), Outside)
+    server.udp_port = udp.port
     server.daemon_threads = True
     server.internal = f"http://127.0.0.1:{internal.port}"
     server.internal_port = internal.port
     server.base = f"http://127.0.0.2:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"internal": internal, "outside": server.base, "port": internal.port}
+    yield {"internal": internal, "outside": server.base, "port": internal.port, "udp": udp}
     server.shutdown()
     server.server_close()
     internal.close()
+    udp.close()
 
 
 def resolver(host):
@@ -172,10 +203,22 @@ def test_control_every_route_reaches_the_internal_server_when_allowed(network, n
 
 
 @pytest.mark.browser
+def test_control_webrtc_udp_arrives_without_the_webrtc_flag(network, no_orphans, monkeypatch):
+    """Without --webrtc-ip-handling-policy the page's STUN checks reach the UDP sink
+    (so the zero in the next test is the flag's doing)."""
+    plain = EgressProxy.chromium_args
+    monkeypatch.setattr(EgressProxy, "chromium_args", lambda self: [
+        a for a in plain(self) if "webrtc" not in a])
+    scan_url(network["outside"] + "/", options=options(("127.0.0.2/32",), settle=2))
+    assert network["udp"].packets > 0
+
+
+@pytest.mark.browser
 def test_no_route_reaches_the_internal_server(network, no_orphans):
     internal = network["internal"]
     result = scan_url(network["outside"] + "/", options=options(("127.0.0.2/32",)))
     assert internal.connections == 0, internal.paths
+    assert network["udp"].packets == 0  # WebRTC: no UDP that bypasses the proxy
     blocked = {(b["host"], b["reason"]) for b in result["blocked"]}
     assert ("127.0.0.1", "loopback") in blocked
     assert (INTERNAL_NAME, "loopback address 127.0.0.1") in blocked
