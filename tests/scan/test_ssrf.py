@@ -121,6 +121,7 @@ try {{
   pc.createDataChannel("x");
   pc.createOffer().then((o) => pc.setLocalDescription(o)).catch(() => {{}});
 }} catch (e) {{}}
+try {{ new WebTransport("https://127.0.0.1:{udp}/wt").ready.catch(() => {{}}); }} catch (e) {{}}
 </script></body></html>"""
 
 
