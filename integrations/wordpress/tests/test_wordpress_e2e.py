@@ -596,9 +596,21 @@ echo wp_json_encode( array(
 
 def test_witness_keeps_signed_heads_and_the_verifier_accepts_them(stack, rec):
     """Issue 19: the hourly cron stores the seal heads; the admin downloads the witness file."""
+    # One more event to seal, posted as the banner posts it (the banner itself is tested above).
+    import urllib.request
+    import uuid
+
     before = len(stack.consent_events())
-    open_home(rec, stack)
-    banner_button(rec.page, FI["reject"]).click()
+    config = json.loads(http_get(f"{stack.cs_url}/api/v1/sites/{stack.site_key}/config"))
+    body = {"event_id": str(uuid.uuid4()), "policy_version": stack.policy_version,
+            "action": "reject_all", "language": "fi", "banner_hash": config["banner_hashes"]["fi"],
+            "choices": {c["id"]: bool(c["required"]) for c in config["categories"]},
+            "page_url": stack.wp_url + "/", "gpc": False}
+    req = urllib.request.Request(
+        f"{stack.cs_url}/api/v1/sites/{stack.site_key}/consents", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Origin": stack.wp_url}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 201
     stack.wait_events(before + 1)
     stack.cs_cli("keys", "init")
     stack.cs_cli("seal", "--site", stack.site_key)
