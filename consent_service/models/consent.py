@@ -42,6 +42,8 @@ class ConsentEvent(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     banner_hash: Mapped[str] = mapped_column(String(64))
     gpc: Mapped[bool] = mapped_column(default=False)
+    # Action "embed" only: the service a placeholder click consented to (in the chain record).
+    service: Mapped[str | None] = mapped_column(String(80))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Personal fields: blanked by retention purge; their digest stays in the chain.
     page_url: Mapped[str | None] = mapped_column(String(2000))

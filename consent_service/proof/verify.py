@@ -871,7 +871,10 @@ def _missing(name):
 
 
 def _check_record_types(record: dict, n: int) -> None:
-    if set(record) != set(RECORD_TYPES):
+    # "service" is in the record of embed events only (a string then).
+    embed = record.get("action") == "embed"
+    if (set(record) - {"service"} != set(RECORD_TYPES) or ("service" in record) != embed
+            or not isinstance(record.get("service", ""), str)):
         raise BundleError(f"events.ndjson line {n}: fields are not the chain record's")
     for key, kind in RECORD_TYPES.items():
         value = record[key]

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..services.consents import ACTIONS
+from ..services.consents import ACTIONS, EMBED
 
 
 class StrictBoolean(fields.Boolean):
@@ -21,7 +21,12 @@ class ConsentIn(Schema):
     event_id = fields.UUID(required=True, metadata={"description": "client-generated UUID"})
     policy_version = fields.Integer(required=True, strict=True,
                                     validate=validate.Range(min=1, max=2**31 - 1))
-    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    action = fields.String(required=True, validate=validate.OneOf((*ACTIONS, EMBED)))
+    service = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,79}$", error="a catalog service id"),
+        metadata={"description": "with action embed only: the service whose content the "
+                                 "visitor chose to load (a placeholder click)"})
     choices = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=40)),
         values=StrictBoolean(),
@@ -62,6 +67,7 @@ class ReceiptRecord(Schema):
     recorded_at = fields.String(required=True)
     personal_hash = fields.String(required=True)
     prev_hash = fields.String(required=True)
+    service = fields.String(allow_none=True)
     event_hash = fields.String(required=True)
     hash_valid = fields.Boolean(required=True)
     page_url = fields.String(allow_none=True)

@@ -22,6 +22,10 @@ from .errors import Invalid, NotFound, ServiceError
 from .policies import banner_hashes
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
+# A click on an embed's placeholder: consent to that one service (`service`) for that
+# view; `choices` are the category choices as they stood. Not a category choice, so not
+# in ACTIONS (statistics, log filters).
+EMBED = "embed"
 RECEIPT_SALT = "consent-receipt"
 
 
@@ -40,7 +44,7 @@ def _get(obj, name):
 def chain_record(event, site_key: str) -> dict:
     """The fields an event hash covers (documented in docs/proof.md); `event` is a model
     instance or a row mapping."""
-    return {
+    record = {
         "v": 1,
         "site_key": site_key,
         "seq": _get(event, "seq"),
@@ -57,6 +61,10 @@ def chain_record(event, site_key: str) -> dict:
         "personal_hash": _get(event, "personal_hash"),
         "prev_hash": _get(event, "prev_hash"),
     }
+    # Only embed events name a service: every other record (and its hash) stays as it was.
+    service = event.get("service") if isinstance(event, dict) else getattr(event, "service",
+                                                                            None)
+    return {**record, "service": service} if service is not None else record
 
 
 def event_hash(event, site_key: str) -> str:
@@ -180,6 +188,9 @@ def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
         raise Invalid("Unknown or unpublished policy version",
                       {"policy_version": [data["policy_version"]]})
     gpc = bool(data.get("gpc"))
+    if (data["action"] == EMBED) != bool(data.get("service")):
+        raise Invalid("An embed event names its service, and only an embed event does",
+                      {"service": ["required with action embed, else not allowed"]})
     choices = check_choices(facts.categories, data["action"], data["choices"], gpc)
     if data["language"] not in facts.banner_hashes:
         raise Invalid("The policy has no banner in that language", {"language": [data["language"]]})
@@ -196,6 +207,7 @@ def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
         "language": data["language"], "banner_hash": data["banner_hash"], "gpc": gpc,
         "page_url": page_url, "client_ip": client_ip, "ua_family": ua,
         "personal_hash": personal_digest(page_url, client_ip, ua), "purged_at": None,
+        "service": data.get("service"),
     }
     done = _writer().submit(Pending(site_id, site_key, row))
     if not done.created:

@@ -41,7 +41,8 @@ def _live(site_id: int, start: date, end: date) -> list[dict]:
         flag = ConsentEvent.choices[cat].as_boolean()
         cols.append(func.sum(case((flag, 1), else_=0)).label(f"{cat}_yes"))
         cols.append(func.count(flag).label(f"{cat}_seen"))
-    query = (select(*cols).where(ConsentEvent.site_id == site_id,
+    # Placeholder clicks (action embed) are no category choice: not counted here.
+    query = (select(*cols).where(ConsentEvent.site_id == site_id, ConsentEvent.action != "embed",
                                  ConsentEvent.recorded_at >= day_start(start),
                                  ConsentEvent.recorded_at < day_start(end))
              .group_by(day, ConsentEvent.action))
