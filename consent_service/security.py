@@ -170,6 +170,19 @@ def strip_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))[:2000]
 
 
+def drop_userinfo(url: str | None) -> str | None:
+    """The URL without user:password@ (for URLs typed into admin forms before storage)."""
+    if not url or "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url  # the form's URL validator refuses it
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def private_file(path) -> None:
     """Create `path` (or tighten it) as 0600 before anything opens it: SQLite gives its
     -wal, -shm and -journal files the database file's mode, so they stay private too."""

@@ -237,3 +237,18 @@ def test_sqlite_files_are_created_0600(tmp_path, monkeypatch):
         assert stat.S_IMODE(loose.stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_admin_form_urls_lose_credentials(app):
+    from consent_service.admin.forms import NoticeForm, SiteForm
+    from consent_service.security import drop_userinfo
+
+    assert drop_userinfo("https://u:p@x.example/a?b=1") == "https://x.example/a?b=1"
+    assert drop_userinfo("https://x.example/@me") == "https://x.example/@me"
+    with app.test_request_context(method="POST", data={
+            "domains": "shop.example.fi", "privacy_url": "https://admin:hunter2@shop.example.fi/p",
+            "source_url": "https://me:pw@shop.example.fi/notice"}):
+        site = SiteForm(meta={"csrf": False})
+        notice = NoticeForm(meta={"csrf": False})
+        assert site.privacy_url.data == "https://shop.example.fi/p"
+        assert notice.source_url.data == "https://shop.example.fi/notice"

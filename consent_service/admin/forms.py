@@ -18,6 +18,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..security import drop_userinfo
+
 MAX_NOTICE_BYTES = 2 * 1024 * 1024
 LANGUAGE_CHOICES = [SelectChoice("fi", "Finnish (fi)"), SelectChoice("sv", "Swedish (sv)"),
                     SelectChoice("en", "English (en)")]
@@ -56,7 +58,7 @@ class SiteForm(FlaskForm):
         "Allowed origins (one per line; empty = https:// + each domain)", validators=[Optional()])
     languages = MultiCheckboxField("Banner languages (the first is the fallback)",
                                    choices=LANGUAGE_CHOICES, default=["fi", "sv", "en"])
-    privacy_url = URLField("Privacy notice URL",
+    privacy_url = URLField("Privacy notice URL", filters=[drop_userinfo],
                            validators=[Optional(), URL(require_tld=False), Length(max=2000)])
 
 
@@ -79,6 +81,7 @@ class NoticeForm(FlaskForm):
         FileAllowed(["txt", "html", "htm", "md"], "Upload a .txt, .md or .html file"),
     ])
     source_url = URLField("Notice URL (stored with the notice; not fetched)",
+                          filters=[drop_userinfo],
                           validators=[Optional(), URL(require_tld=False), Length(max=2000)])
 
 
