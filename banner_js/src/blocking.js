@@ -130,7 +130,8 @@ export function createBlocker(opts) {
     (node.tagName == 'IFRAME' ? [node] : Array.from(node.querySelectorAll('iframe'))).forEach((f) => {
       const cat = get(f, CAT);
       if (cat && !opts.allowed(cat) && !get(f, 'src') && (get(f, SRC) || get(f, 'data-src')) && f.parentNode) {
-        const ph = opts.placeholder(f, get(f, 'data-cs-service') || '');
+        // Opt-in markup (data-src) names no service: the catalog's rule for the URL does.
+        const ph = opts.placeholder(f, get(f, 'data-cs-service') || (matchUrl(rules, get(f, 'data-src'), doc.baseURI) || { service: '' }).service);
         /** @type {any} */ (ph)._iframe = f;
         placeholders.push(ph);
         f.parentNode.replaceChild(ph, f);

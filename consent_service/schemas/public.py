@@ -24,7 +24,9 @@ class ConsentIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf((*ACTIONS, EMBED)))
     service = fields.String(
         load_default=None, allow_none=True,
-        validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,79}$", error="a catalog service id"),
+        # A catalog id, or the embed's host name where no catalog service matches it.
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9.-]{0,79}$",
+                                 error="a catalog service id or host name"),
         metadata={"description": "with action embed only: the service whose content the "
                                  "visitor chose to load (a placeholder click)"})
     choices = fields.Dict(

@@ -159,3 +159,28 @@ def test_page_network_calls_blocked_until_accept_and_no_ui_on_return(setup, brow
     page.wait_for_timeout(500)
     assert any("en=page_view" in u for u in seen) and any("en=beacon" in u for u in seen)
     context.close()
+
+
+def test_placeholder_click_is_recorded_with_its_service(setup, browser, site_page):
+    """'Show content' on a placeholder loads that embed and the service stores an embed
+    event naming the service; the category stays off."""
+    site_page["html"] = site_page["html"].replace(
+        "<h1>Kauppa</h1>", '<h1>Kauppa</h1><iframe title="Video" width="560" height="315" '
+        'data-category="marketing" data-src="https://www.youtube-nocookie.com/embed/x"></iframe>')
+    seen: list[str] = []
+    context, page = open_page(browser, site_page, seen)
+    context.route("https://www.youtube-nocookie.com/**",
+                  lambda route: (seen.append(route.request.url),
+                                 route.fulfill(status=200, body="<p>video</p>",
+                                               content_type="text/html")))
+    holder = page.locator("[data-consent-placeholder]")
+    holder.get_by_text("annat suostumuksen palvelulle").wait_for()
+    assert seen == []
+    holder.get_by_role("button", name="Näytä sisältö").dispatch_event("click")
+    events = wait_for_events(setup.id, 1)
+    assert [(e.action, e.service) for e in events] == [("embed", "youtube")]
+    assert events[0].choices["marketing"] is False
+    page.wait_for_timeout(500)
+    assert any("youtube-nocookie.com/embed/x" in u for u in seen)
+    assert page.evaluate("window.consentService.acceptedCategory('marketing')") is False
+    context.close()
