@@ -66,7 +66,7 @@ def test_ui_script_has_one_language_and_is_immutable(app, client, published_site
     assert body.index("window.__consentServiceTexts=") < body.index("/*ui*/")
     texts = _config_from_script(body, "__consentServiceTexts")
     assert list(texts["texts"]) == ["sv"] and list(texts["banner_hashes"]) == ["sv"]
-    assert texts["api_base"] == "http://localhost/api/v1"
+    assert texts["api_base"] == "http://localhost/api/v1" and texts["policy_version"] == 1
     services = [s["id"] for c in texts["categories"] for s in c["services"]]
     assert "google-analytics" in services
     assert client.get(_ui_path(core, "de")).status_code == 404

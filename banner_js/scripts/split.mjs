@@ -21,6 +21,7 @@ export function coreConfig(full, uiUrl) {
 export function uiTexts(full, lang) {
   return {
     api_base: full.api_base,
+    policy_version: full.policy_version,
     texts: { [lang]: full.texts[lang] },
     banner_hashes: { [lang]: (full.banner_hashes || {})[lang] || '' },
     categories: full.categories.map((c) => ({

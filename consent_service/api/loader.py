@@ -89,6 +89,9 @@ def ui_texts(full: dict, lang: str) -> dict:
     """One language's part of the config, for the UI (mirrors split.mjs uiTexts)."""
     return {
         "api_base": full["api_base"],
+        # The version these texts belong to: a core cached from before a publish then still
+        # records a consistent (version, banner_hash) pair.
+        "policy_version": full["policy_version"],
         "texts": {lang: full["texts"][lang]},
         "banner_hashes": {lang: full["banner_hashes"].get(lang, "")},
         "categories": [
