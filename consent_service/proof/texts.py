@@ -235,6 +235,22 @@ if [ -n "$witness" ]; then
       size=$(printf '%s\n' "$line" | sed -n 's/.*"tree_size"[[:space:]]*:[[:space:]]*\([0-9]*\).*/\1/p')
       head=$(printf '%s\n' "$line" | sed -n 's/.*"head_hash"[[:space:]]*:[[:space:]]*"\([0-9a-f]*\)".*/\1/p')
       file=$(printf 'events/%012d.json' "$size")
+      ts=$(printf '%s\n' "$line" | sed -n 's/.*"timestamp"[[:space:]]*:[[:space:]]*"\([0-9TZ:-]*\)".*/\1/p')
+      root=$(printf '%s\n' "$line" | sed -n 's/.*"root_hash"[[:space:]]*:[[:space:]]*"\([0-9a-f]*\)".*/\1/p')
+      wfp=$(printf '%s\n' "$line" | sed -n 's/.*"key_fingerprint"[[:space:]]*:[[:space:]]*"sha256:\([0-9a-f]\{64\}\)".*/\1/p')
+      wsig=$(printf '%s\n' "$line" | sed -n 's/.*"signature"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9+\/\\=]*\)".*/\1/p' | sed 's|\\/|/|g')
+      wkey="keys/$(printf '%s' "$wfp" | cut -c1-16).pem"
+      if [ -n "$head" ] && [ -n "$ts" ] && [ -n "$root" ] && [ -n "$wfp" ] && [ -n "$wsig" ] && \
+          [ -f "$wkey" ] && [ "$(openssl pkey -pubin -in "$wkey" -outform DER 2>/dev/null | tail -c 32 | sha256sum | cut -c1-64)" = "$wfp" ]; then
+        printf '{"head_hash":"%s","key_fingerprint":"sha256:%s","root_hash":"%s","site_key":"%s","timestamp":"%s","tree_size":%s,"type":"consent-tree-head"}' \
+          "$head" "$wfp" "$root" "$site" "$ts" "$size" > "$tmp/wpayload"
+        printf '%s' "$wsig" | base64 -d > "$tmp/wsig" 2>/dev/null
+        if ! openssl pkeyutl -verify -pubin -inkey "$wkey" -rawin -in "$tmp/wpayload" \
+            -sigfile "$tmp/wsig" > /dev/null 2>&1; then
+          fail "witness head at tree_size $size has a bad signature (not a head the service signed)"
+          continue
+        fi
+      fi
       if [ -z "$head" ]; then say "   tree_size $size: no head_hash kept; not checked here"
       elif [ ! -f "$file" ]; then say "   tree_size $size: outside this bundle; not checked"
       elif [ "$(sha "$file")" = "$head" ]; then say "   tree_size $size: agrees"

@@ -269,6 +269,17 @@ def test_witness_of_the_clean_history_agrees(runner, client, proof_site, add_eve
     code, first, out = verify(runner, bundle, "--trusted-key", signing_key.fingerprint,
                               "--witness", str(witness))
     assert code == 1 and "bad signature" in first, out
+    code, first, text = verify_sh(bundle, tmp_path, signing_key.fingerprint, "--witness",
+                                  str(witness))
+    assert code == 1 and "bad signature" in first, text
+    # As PHP's json_encode writes it: one line, "/" escaped as "\/".
+    heads[0]["root_hash"] = client.get(f"/api/v1/sites/{proof_site.site_key}/seals").get_json(
+    )["heads"][0]["root_hash"]
+    escaped = json.dumps({"site_key": proof_site.site_key, "heads": heads}).replace("/", "\\/")
+    witness.write_text(escaped)
+    code, first, text = verify_sh(bundle, tmp_path, signing_key.fingerprint, "--witness",
+                                  str(witness))
+    assert code == 0 and first.startswith("VALID: "), text
 
 
 def test_export_says_plainly_when_the_tail_is_unsealed(runner, app, proof_site, add_events,
