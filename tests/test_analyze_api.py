@@ -54,9 +54,12 @@ def test_analyze_returns_contract_document(client, api_key):
 
 
 def test_analyze_refuses_binary(client, api_key):
-    resp = client.post("/api/v1/analyze", json={"notice": "\x00\x01\x02" * 100},
-                       headers={"Authorization": f"Bearer {api_key}"})
+    auth = {"Authorization": f"Bearer {api_key}"}
+    resp = client.post("/api/v1/analyze", json={"notice": "\x01\x02\x03" * 100}, headers=auth)
     assert resp.status_code == 422 and "notice" in resp.get_json()["errors"]
+    # NUL is no text at all: refused where the JSON body is read, for every endpoint alike.
+    resp = client.post("/api/v1/analyze", json={"notice": "\x00\x01\x02" * 100}, headers=auth)
+    assert resp.status_code == 400 and "json" in resp.get_json()["errors"]
 
 
 def test_cli_analyze_and_site_from_notice(runner, client):
