@@ -216,7 +216,8 @@ def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
     return SimpleNamespace(**done.result), done.created
 
 
-CONTENT = ("policy_version", "action", "choices", "language", "banner_hash", "gpc")
+CONTENT = ("policy_version", "action", "choices", "language", "banner_hash", "gpc",
+           "service")
 
 
 def _same_or_conflict(stored: dict, data: dict, choices: dict, gpc: bool) -> None:
@@ -224,9 +225,10 @@ def _same_or_conflict(stored: dict, data: dict, choices: dict, gpc: bool) -> Non
     dropped choice. page_url, address and browser may differ on a retry."""
     given = {"policy_version": data["policy_version"], "action": data["action"],
              "choices": choices, "language": data["language"],
-             "banner_hash": data["banner_hash"], "gpc": gpc}
-    differ = sorted(k for k in CONTENT if (bool(stored[k]) if k == "gpc" else stored[k])
-                    != given[k])
+             "banner_hash": data["banner_hash"], "gpc": gpc,
+             "service": data.get("service") or None}
+    differ = sorted(k for k in CONTENT if (bool(stored.get(k)) if k == "gpc" else
+                                           stored.get(k)) != given[k])
     if differ:
         raise ServiceError(409, "This event_id is already recorded with different content; "
                            "a new choice needs a new event_id",

@@ -81,3 +81,13 @@ def test_racing_duplicates_in_one_batch(app, proof_site):
     winner = "accept" if stored == "accept_all" else "reject"
     assert sorted(code for kind, code in results if kind == winner) == [200, 200, 200, 201]
     assert [code for kind, code in results if kind != winner] == [409] * 4
+
+
+def test_embed_event_reused_for_another_service_is_409(client, proof_site):
+    body = _body(proof_site, action="embed", service="youtube",
+                 choices={"analytics": False, "marketing": False})
+    assert client.post(_url(proof_site), json=body).status_code == 201
+    assert client.post(_url(proof_site), json=body).status_code == 200
+    other = client.post(_url(proof_site), json={**body, "service": "vimeo"})
+    assert other.status_code == 409 and other.get_json()["errors"]["differs"] == ["service"]
+    assert _count() == 1
