@@ -278,7 +278,9 @@ exit "$status"
 """
 
 # The texts each bundle format version shipped: `verify` refuses others (a changed
-# verify.sh or README.txt in a bundle could tell its reader anything).
+# verify.sh or README.txt in a bundle could tell its reader anything). When you change
+# either text, add the previous text's SHA-256 to its set here, or bundles made before
+# stop verifying.
 KNOWN = {
     "README.txt": {hashlib.sha256(README_TXT.encode()).hexdigest()},
     "verify.sh": {hashlib.sha256(VERIFY_SH.encode()).hexdigest()},
