@@ -55,6 +55,11 @@ def to_text(result: dict) -> str:
             out.append(f"      {f['message_local']}")
         if f.get("evidence"):
             out.append(f"      evidence: {f['evidence']}")
+    if result.get("blocked"):
+        out.append("")
+        out.append("Blocked by the scan's network policy (not fetched)")
+        for b in result["blocked"]:
+            out.append(f"  {b['host']}:{b['port']}  {b['reason']}")
     for note in result.get("notes") or []:
         out.append(f"  note: {note}")
     return "\n".join(out) + "\n"
@@ -84,6 +89,7 @@ def _visit_html(kind: str, visit: dict | None) -> str:
     if visit is None:
         return f"<h3>{title}</h3><p class=muted>Not run: no banner could be answered.</p>"
     reqs = [[escape(r["type"]), escape(r["url"][:300]),
+             "<span class=failed>blocked</span>" if r.get("blocked") else
              "<span class=failed>failed</span>" if r["failed"] else "ok",
              "after" if r.get("after_choice") else "before"] for r in visit["requests"]]
     cookies = [[escape(c["name"]), escape(c["domain"]), escape(c["expires"] or "session"),
@@ -127,6 +133,13 @@ def to_html(result: dict) -> str:
     if unknown:
         parts += ["<h2>Other third parties</h2>",
                   _table(["Domain", "Requests", "Seen in"], unknown)]
+    if result.get("blocked"):
+        parts += ["<h2>Blocked by the scan's network policy</h2>",
+                  "<p class=muted>Internal addresses the page tried to reach; nothing was "
+                  "fetched from them.</p>",
+                  _table(["Host", "Port", "Reason"], [[escape(b["host"]), str(b["port"]),
+                                                       escape(b["reason"])]
+                                                      for b in result["blocked"]])]
     parts.append("<h2>Visits</h2>")
     if shot:
         parts.append("<p>First visit, before any choice:</p>"

@@ -230,6 +230,11 @@ def test_no_route_reaches_the_internal_server(network, no_orphans):
     cookies = result["visits"]["before_consent"]["cookies"]
     assert not [c for c in cookies if c["name"] == "internal_secret"]
     assert "INTERNAL SECRET" not in str(result)
+    from consent_service.scan.report import to_html, to_text
+
+    html, text = to_html(result), to_text(result)
+    assert "Blocked by the scan" in html and f"{INTERNAL_NAME}</td>" in html
+    assert "INTERNAL SECRET" not in html and f"127.0.0.1:{network['port']}  loopback" in text
 
     # The top-level page itself: directly, through the backslash, a redirect, a DNS name.
     port, outside = network["port"], network["outside"]
