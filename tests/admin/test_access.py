@@ -113,7 +113,10 @@ def test_post_without_csrf_is_refused(login, published_site):
 
 
 def test_superusers_see_maintenance_jobs_and_when_they_are_overdue(login, published_site):
+    from consent_service.proof.seals import create_key
     from consent_service.services.maintenance import run_due
+
+    create_key(via="test")  # on purpose, as `consent-service keys init` does
 
     page = login("super").get("/admin/sites").get_data(as_text=True)
     assert "Maintenance" in page and "overdue: is the job worker running?" in page

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -45,6 +47,10 @@ def server(app, database_url, tmp_path, published_site):
     db.session.commit()
     (tmp_path / "srv").mkdir()
     srv = Server(database_url, tmp_path / "srv", workers=1)
+    # The deployment's signing key, created on purpose as an operator does: no job or
+    # request creates one, and without it the seal job fails.
+    subprocess.run([sys.executable, "-m", "consent_service", "keys", "init"], env=srv.env,
+                   check=True, capture_output=True, timeout=120)
     yield srv
     srv.stop()
 
