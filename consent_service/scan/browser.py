@@ -50,6 +50,7 @@ class ScanError(Exception):
 
 
 SCAN_USER_ENV = "CONSENT_SCAN_USER"
+SANDBOX_ENV = "CONSENT_SCAN_SANDBOX"  # "0": an operator turns the sandbox off (not advised)
 # Chromium refuses to run its sandbox as root; as root we start it as this user instead.
 DEFAULT_SCAN_USER = "nobody"
 
@@ -91,7 +92,7 @@ class BrowserSession:
         self.executable = executable
         self.deadline = deadline
         self.extra_args = list(extra_args or [])
-        self.sandbox = sandbox
+        self.sandbox = sandbox and os.environ.get(SANDBOX_ENV, "1") != "0"
         self._tmp: str | None = None
         self.groups: set[int] = set()
         self.driver_pids: dict[int, str] = {}
@@ -132,8 +133,16 @@ class BrowserSession:
                                    if procs.is_chromium(comm)}
                     self.driver_pids = {p: comm for p, (comm, _, _) in new.items()
                                         if not procs.is_chromium(comm)}
-        except BaseException:
+        except BaseException as exc:
             self.__exit__(None, None, None)
+            if self.sandbox and "sandbox" in str(exc).lower():
+                raise ScanError("no-sandbox", "Chromium's sandbox cannot start on this machine "
+                                f"({str(exc).splitlines()[0][:200]}): allow unprivileged user "
+                                "namespaces, or set CONSENT_SCAN_SANDBOX=0 to scan without "
+                                "it (the other limits stay)", 3) from None
+            if isinstance(exc, Exception) and not isinstance(exc, ScanError):
+                raise ScanError("browser-error", "the browser did not start: "
+                                f"{str(exc).splitlines()[0][:200]}", 3) from None
             raise
         self._watchdog = threading.Thread(target=self._watch, name="scan-watchdog", daemon=True)
         self._watchdog.start()

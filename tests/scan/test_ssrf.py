@@ -338,3 +338,19 @@ def test_browser_runs_sandboxed_as_an_unprivileged_user(network, no_orphans, mon
     assert not any(no_sandbox for *_, no_sandbox in seen.values())
     main_ns = {ns for _, _, ns, _ in browsers}
     assert all(ns not in main_ns for _, _, ns, _ in renderers)
+
+
+def test_a_sandbox_that_cannot_start_is_a_clear_error(tmp_path, monkeypatch):
+    """Where Chromium's sandbox cannot run (no user namespaces) the scan says so and how to
+    go on, instead of a bare browser crash."""
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'No usable sandbox! (test stand-in)' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    tmp_path.chmod(0o755)
+    with pytest.raises(ScanError) as err:
+        scan_url("http://127.0.0.2:9/", options=options(("127.0.0.2/32",), chromium=str(fake)))
+    assert err.value.code == "no-sandbox" and "CONSENT_SCAN_SANDBOX=0" in err.value.message
+    monkeypatch.setenv("CONSENT_SCAN_SANDBOX", "0")
+    with pytest.raises(ScanError) as err:
+        scan_url("http://127.0.0.2:9/", options=options(("127.0.0.2/32",), chromium=str(fake)))
+    assert err.value.code != "no-sandbox"
