@@ -45,7 +45,7 @@ class LogFilter:
         if category and category not in CATEGORIES:
             errors["category"] = [f"one of {', '.join(CATEGORIES)}"]
         granted = {"true": True, "1": True, "false": False, "0": False}.get(decision.lower())
-        if category and granted is None:
+        if (category or decision) and granted is None:   # decision alone: checked, unused
             errors["decision"] = ["true or false"]
         receipt = params.parse_token(args.get("receipt"), "receipt", errors)
         result = cls(start=start, end=end, policy_version=version,
