@@ -183,14 +183,27 @@ def drop_userinfo(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+_private_create = threading.Lock()
+
+
 def private_file(path) -> None:
     """Create `path` (or tighten it) as 0600 before anything opens it: SQLite gives its
-    -wal, -shm and -journal files the database file's mode, so they stay private too."""
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+    -wal, -shm and -journal files the database file's mode, so they stay private too.
+
+    An existing file is never opened: closing any descriptor of it drops every POSIX lock
+    this process holds on it, SQLite's included, and another process's connection then
+    deletes the WAL this process still commits into (201s without a row)."""
+    with _private_create:  # a thread that finds it existing connects after our close
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+            return
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
 
 
 class SessionOnlyWithCookie(SecureCookieSessionInterface):
