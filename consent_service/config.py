@@ -31,6 +31,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
                                 "built banner files"),
     "CONSENT_LOADER_BUNDLE": ("<banner dist>/loader.min.js", "built banner bundle"),
     "CONSENT_TRUSTED_PROXIES": ("0", "reverse proxies in front whose X-Forwarded-* to trust"),
+    # Read where the scan runs (scan/netpolicy.py, scan/browser.py), listed here for the table.
+    "CONSENT_SCAN_ALLOW_NETWORKS": ("", "internal CIDR ranges site scans may reach (intranet)"),
+    "CONSENT_SCAN_USER": ("nobody", "unprivileged user the scan's Chromium runs as under root"),
+    "CONSENT_SCAN_SANDBOX": ("1", "0 turns Chromium's sandbox off where it cannot start"),
 }
 
 
