@@ -157,7 +157,8 @@ class Heads(MethodView):
     @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown site")
     @keys_blp.alt_response(429, schema=ErrorOut, description="Rate limited")
     @keys_blp.doc(parameters=[
-        {"in": "query", "name": "after", "schema": {"type": "integer", "minimum": 0}},
+        {"in": "query", "name": "after",
+         "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}},
         {"in": "query", "name": "limit",
          "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}])
     def get(self, site_key):
@@ -179,9 +180,9 @@ class Consistency(MethodView):
     @keys_blp.alt_response(429, schema=ErrorOut, description="Rate limited")
     @keys_blp.doc(parameters=[
         {"in": "query", "name": "first", "required": True,
-         "schema": {"type": "integer", "minimum": 1}},
+         "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}},
         {"in": "query", "name": "second", "required": True,
-         "schema": {"type": "integer", "minimum": 1}}])
+         "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}])
     def get(self, site_key):
         """RFC 9162 consistency proof between the trees of the first m and n events."""
         from .merkle import consistency_proof
