@@ -55,6 +55,30 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 limit_request_line = 8190
 
 
+def _write_json_error(sock, status_int, reason, mesg):
+    """gunicorn's own refusals (414 request line too long, 431 header too large, 400 bad
+    request line) come before the app sees the request: answer them in the API's JSON error
+    shape too, instead of gunicorn's HTML page."""
+    import json
+
+    from gunicorn import util
+
+    body = json.dumps({"code": status_int, "status": reason, "message": str(mesg)[:500],
+                       "errors": {}}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
+def _install_json_errors() -> None:
+    from gunicorn import util
+
+    util.write_error = _write_json_error
+
+
+_install_json_errors()
+
+
 class Logger(_GunicornLogger):
     """With SO_REUSEPORT the master holds no socket, so gunicorn logged "Listening at:  (pid)";
     name the addresses the workers bind instead."""

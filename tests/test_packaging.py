@@ -143,3 +143,24 @@ def test_gunicorn_settings_load_by_path_with_an_address_and_no_shared_socket(mon
         logger.info("Listening at: %s (%s)", "", 123)
         assert records == ["Listening at: http://127.0.0.1:5000 (one SO_REUSEPORT socket per "
                            "worker) (123)"]
+
+
+def test_gunicorn_refusals_answer_the_api_error_shape():
+    """A request line past gunicorn's limit is refused before the app sees it: in JSON too."""
+    import json
+    import socket
+
+    from gunicorn import util
+
+    import consent_service.gunicorn_conf as conf
+
+    assert util.write_error is conf._write_json_error
+    a, b = socket.socketpair()
+    with a, b:
+        util.write_error(a, 414, "Request-URI Too Long", "Request Line is too large (9999 > 8190)")
+        raw = b.recv(65536).decode()
+    head, body = raw.split("\r\n\r\n", 1)
+    assert head.startswith("HTTP/1.1 414 ") and "Content-Type: application/json" in head
+    assert json.loads(body) == {"code": 414, "status": "Request-URI Too Long",
+                                "message": "Request Line is too large (9999 > 8190)",
+                                "errors": {}}

@@ -15,7 +15,7 @@ blp = Blueprint("scans", __name__, url_prefix="/api/v1",
 
 class ScanIn(ma.Schema):
     url = ma.fields.String(load_default=None, metadata={"description": "defaults to the site"})
-    pages = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 20))
+    pages = ma.fields.Integer(load_default=None, strict=True, validate=ma.validate.Range(1, 20))
 
 
 class ScanOut(ma.Schema):
