@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from .. import ratelimit
 from ..errors import RETRY_AFTER_DB, error_response
 from ..extensions import client_address
+from ..proof.api import TOKEN_BODY_DOC, TOKEN_DOC, receipt_token
 from ..schemas.public import (
     ConsentIn,
     ErrorOut,
@@ -154,8 +155,6 @@ class Consents(MethodView):
 
 
 def _receipt(receipt_id):
-    from ..proof.api import receipt_token
-
     event, site = consents.get_receipt(receipt_id, receipt_token(),
                                        current_app.config["SECRET_KEY"])
     return consents.receipt_record(event, site)
@@ -167,8 +166,7 @@ class Receipt(MethodView):
     @blp.response(200, ReceiptRecord)
     @blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
     @blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
-    @blp.doc(parameters=[{"in": "header", "name": "X-Receipt-Token", "required": True,
-                          "schema": {"type": "string"}}])
+    @blp.doc(**TOKEN_DOC)
     def get(self, receipt_id):
         """One stored consent event, for whoever holds its signed receipt token."""
         return _receipt(receipt_id)
@@ -176,9 +174,7 @@ class Receipt(MethodView):
     @blp.response(200, ReceiptRecord)
     @blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
     @blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
-    @blp.doc(requestBody={"content": {"application/json": {"schema": {
-        "type": "object", "required": ["token"],
-        "properties": {"token": {"type": "string", "maxLength": 400}}}}}})
+    @blp.doc(**TOKEN_BODY_DOC)
     def post(self, receipt_id):
         """The same, with the token in a JSON body {"token": …}."""
         return _receipt(receipt_id)

@@ -80,6 +80,9 @@ TOKEN_HEADER = "X-Receipt-Token"
 TOKEN_DOC = {"parameters": [{"in": "header", "name": TOKEN_HEADER, "required": True,
                              "schema": {"type": "string"},
                              "description": "the signed receipt token (never in the URL)"}]}
+TOKEN_BODY_DOC = {"requestBody": {"content": {"application/json": {"schema": {
+    "type": "object", "required": ["token"],
+    "properties": {"token": {"type": "string", "maxLength": 400}}}}}}}
 
 
 def receipt_token() -> str:
@@ -123,9 +126,7 @@ class ReceiptProof(MethodView):
     @keys_blp.alt_response(400, schema=ErrorOut, description="Token missing or in the URL")
     @keys_blp.alt_response(404, schema=ErrorOut, description="Unknown receipt or bad token")
     @keys_blp.alt_response(503, schema=ErrorOut, description="No signing key on this server")
-    @keys_blp.doc(requestBody={"content": {"application/json": {"schema": {
-        "type": "object", "required": ["token"],
-        "properties": {"token": {"type": "string", "maxLength": 400}}}}}})
+    @keys_blp.doc(**TOKEN_BODY_DOC)
     def post(self, receipt_id):
         """The same proof, with the receipt token in a JSON body {"token": …}."""
         return _receipt_proof(receipt_id)

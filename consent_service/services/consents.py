@@ -126,6 +126,11 @@ def policy_facts(site_id: int, version: int) -> PolicyFacts | None:
     return hit
 
 
+def normalise_choices(categories, choices: dict) -> dict[str, bool]:
+    """One boolean per category of the policy; necessary is always granted."""
+    return {c: True if c == "necessary" else bool(choices.get(c)) for c in categories}
+
+
 def check_choices(categories, action: str, choices: dict[str, bool], gpc: bool) -> dict:
     errors = {}
     unknown = sorted(set(choices) - set(categories))
@@ -136,7 +141,7 @@ def check_choices(categories, action: str, choices: dict[str, bool], gpc: bool) 
         errors["missing"] = missing
     if errors:
         raise Invalid("Choices must name each category of the policy", {"choices": errors})
-    normalised = {c: (True if c == "necessary" else bool(choices[c])) for c in categories}
+    normalised = normalise_choices(categories, choices)
     # With Global Privacy Control, "accept all" grants all but marketing (rules.md).
     exempt = {"necessary"} | ({"marketing"} if gpc else set())
     if action == "accept_all" and not all(v for c, v in normalised.items() if c not in exempt):
@@ -179,10 +184,9 @@ def record(site_id: int, site_key: str, data: dict, *, remote_addr: str | None,
         db.session.rollback()
         if existing is not None:  # stored under a version that was since superseded
             given = data.get("choices") or {}
-            choices = {c: True if c == "necessary" else bool(given.get(c))
-                       for c in existing["choices"]}
-            if set(given) - set(existing["choices"]):
-                choices = dict(given)
+            # Normalised as the stored event was; a category it does not have differs.
+            choices = (dict(given) if set(given) - set(existing["choices"])
+                       else normalise_choices(existing["choices"], given))
             _same_or_conflict(existing, data, choices, bool(data.get("gpc")))
             return SimpleNamespace(**existing), False
         raise Invalid("Unknown or unpublished policy version",
