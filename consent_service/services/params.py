@@ -64,12 +64,13 @@ def is_token(raw: str) -> bool:
 
 
 def bounded_int_converter():
-    """Werkzeug's <int:…> with a ceiling: /…/99999999999999999999 is a 404, not an
-    overflow while the id is bound into the query (SQLite refuses ints past 64 bits)."""
+    """Werkzeug's <int:…> with a ceiling: /…/2147483648 is a 404, not an overflow while
+    the id is bound into the query. Every <int:> in a route is a row id or a policy version,
+    a 32-bit INTEGER column on PostgreSQL (SQLite refuses ints past 64 bits)."""
     from werkzeug.routing import IntegerConverter
 
     class BoundedInt(IntegerConverter):
-        def __init__(self, map, fixed_digits=0, min=None, max=INT64_MAX, signed=False):
+        def __init__(self, map, fixed_digits=0, min=None, max=INT32_MAX, signed=False):
             super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     return BoundedInt
