@@ -159,6 +159,17 @@ def open_home(rec, stack, labels=FI):
     rec.page.wait_for_timeout(1000)  # let anything that would fire, fire
 
 
+def open_settings_page(stack, page):
+    """Log in as the admin and open Settings → Consent Service."""
+    page.goto(stack.wp_url + "/wp-login.php", wait_until="load")
+    page.fill("#user_login", ADMIN_USER)
+    page.fill("#user_pass", ADMIN_PASSWORD)
+    page.click("#wp-submit")
+    page.wait_for_url("**/wp-admin/**")
+    page.goto(stack.wp_url + "/wp-admin/options-general.php?page=consent-service",
+              wait_until="load")
+
+
 def head_of(html: str) -> str:
     return html[html.index("<head"):html.index("</head>")]
 
@@ -293,13 +304,7 @@ def test_screenshots(stack, rec, lang, labels, locale):
 
 def test_settings_page_test_connection_and_validation(stack, rec):
     page = rec.page
-    page.goto(stack.wp_url + "/wp-login.php", wait_until="load")
-    page.fill("#user_login", ADMIN_USER)
-    page.fill("#user_pass", ADMIN_PASSWORD)
-    page.click("#wp-submit")
-    page.wait_for_url("**/wp-admin/**")
-    page.goto(stack.wp_url + "/wp-admin/options-general.php?page=consent-service",
-              wait_until="load")
+    open_settings_page(stack, page)
     assert page.input_value("#consent_service_service_url") == stack.cs_url
     assert page.input_value("#consent_service_site_key") == stack.site_key
     assert page.locator('script[src*="/loader/"]').count() == 0  # not in the admin
@@ -633,13 +638,7 @@ echo wp_json_encode( array(
 
     # The site owner downloads it from the settings page.
     page = rec.page
-    page.goto(stack.wp_url + "/wp-login.php", wait_until="load")
-    page.fill("#user_login", ADMIN_USER)
-    page.fill("#user_pass", ADMIN_PASSWORD)
-    page.click("#wp-submit")
-    page.wait_for_url("**/wp-admin/**")
-    page.goto(stack.wp_url + "/wp-admin/options-general.php?page=consent-service",
-              wait_until="load")
+    open_settings_page(stack, page)
     assert f"{len(heads)}" in page.locator("#consent-service-witness-status").inner_text()
     with page.expect_download() as info:
         page.click("#consent_service_witness")
