@@ -165,7 +165,9 @@ def open_settings_page(stack, page):
     page.fill("#user_login", ADMIN_USER)
     page.fill("#user_pass", ADMIN_PASSWORD)
     page.click("#wp-submit")
-    page.wait_for_url("**/wp-admin/**")
+    # `php -S` serves one request at a time; in one CI run the login's redirect took over
+    # Playwright's default 15 s (the same steps passed in the runs before and after it).
+    page.wait_for_url("**/wp-admin/**", timeout=60_000)
     page.goto(stack.wp_url + "/wp-admin/options-general.php?page=consent-service",
               wait_until="load")
 
